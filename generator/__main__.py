@@ -1,0 +1,3 @@
+from nodeship.cli.main import main
+
+main()

@@ -1,0 +1,67 @@
+"""The ``nodeship`` command: parses options, calls the library, renders results."""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+import click
+
+from nodeship import __version__
+from nodeship.cli.new_command import new
+from nodeship.cli.verify_command import verify
+from nodeship.cli.versions_command import versions
+from nodeship.errors import ExitCode, NodeshipError
+
+logger = logging.getLogger(__name__)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "--version", prog_name="nodeship")
+@click.option(
+    "-v", "--verbose", count=True, help="Show more detail; repeat for debug output."
+)
+def cli(verbose: int) -> None:
+    """Generate Node.js services with pinned Alpine images and immutable tags."""
+    level = {0: logging.WARNING, 1: logging.INFO}.get(verbose, logging.DEBUG)
+    logging.basicConfig(
+        level=level, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s"
+    )
+
+
+cli.add_command(new)
+cli.add_command(verify)
+cli.add_command(versions)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run the CLI and turn every user-facing error into a message and an exit code."""
+    sys.exit(run(argv))
+
+
+def run(argv: list[str] | None = None) -> int:
+    """Run the CLI and return its exit code instead of exiting."""
+    try:
+        result = cli.main(args=argv, prog_name="nodeship", standalone_mode=False)
+    except NodeshipError as error:
+        _print_error(error.message, error.hint)
+        return int(error.exit_code)
+    except (KeyboardInterrupt, click.Abort):
+        _print_error("interrupted; nothing was written", None)
+        return int(ExitCode.INTERRUPTED)
+    except click.ClickException as error:
+        error.show()
+        return error.exit_code
+    except EOFError:
+        _print_error(
+            "input ended before every question was answered; nothing was written",
+            "pass the answers as flags or with --answers FILE, and --yes",
+        )
+        return int(ExitCode.INVALID_INPUT)
+    return result if isinstance(result, int) else 0
+
+
+def _print_error(message: str, hint: str | None) -> None:
+    click.echo(f"error: {message}", err=True)
+    if hint:
+        click.echo(f"hint: {hint}", err=True)

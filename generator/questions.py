@@ -1,0 +1,301 @@
+"""The question model: every answer nodeship takes, declared once.
+
+Each question drives the interactive prompt, its CLI flag, its key in an answers file
+and the cookiecutter variable it fills, and all of those go through the same parser.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from nodeship import names
+from nodeship.errors import InvalidInputError
+from nodeship.releases import ReleaseTable
+
+APP_TYPES = {
+    "api": "an HTTP service with a health endpoint",
+    "worker": "a background process with no port",
+}
+CI_PROVIDERS = {
+    "github": "GitHub Actions: test, compute the tag, publish the image",
+    "none": "no CI files",
+}
+# GitLab CI is planned; until then it is rejected with a message instead of ignored.
+PLANNED_CI_PROVIDERS = ("gitlab",)
+
+_SEMVER = re.compile(
+    r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?$"
+)
+_MAX_DESCRIPTION = 200
+_MAX_NAME = 100
+
+Answers = dict[str, Any]
+"""Answers parsed so far, keyed by question name."""
+
+
+@dataclass(frozen=True)
+class Context:
+    """What parsers and defaults may look at besides earlier answers."""
+
+    table: ReleaseTable
+    today: date
+
+
+@dataclass(frozen=True)
+class Question:
+    """One answer nodeship needs.
+
+    ``parse`` turns a raw value (flag text, a prompt's text or an answers-file value)
+    into the stored answer, or raises InvalidInputError. ``default`` computes the
+    default from earlier answers. ``applies`` says whether the question is asked at all
+    for the answers so far (the port only for an api). ``required`` questions must be
+    given explicitly in a run with no terminal unless --yes is passed. Questions that
+    are not ``prompted`` take their derived default in an interactive run too.
+    """
+
+    name: str
+    prompt: str
+    help: str
+    parse: Callable[[object, Answers, Context], Any]
+    default: Callable[[Answers, Context], Any]
+    choices: Callable[[Answers, Context], dict[str, str]] | None = None
+    applies: Callable[[Answers], bool] = lambda answers: True
+    required: bool = False
+    prompted: bool = True
+
+    @property
+    def flag(self) -> str:
+        return "--" + self.name.replace("_", "-")
+
+
+def _text(raw: object, flag: str) -> str:
+    if isinstance(raw, bool) or not isinstance(raw, (str, int, float)):
+        raise InvalidInputError(
+            f"{flag} must be text, not {type(raw).__name__} {raw!r}",
+            hint=f"quote the value of {flag.lstrip('-')} in the answers file",
+        )
+    return str(raw)
+
+
+def _parse_name(raw: object, answers: Answers, context: Context) -> str:
+    text = names.check_display_text(_text(raw, "--name"), field="name", flag="--name")
+    if len(text) > _MAX_NAME:
+        raise InvalidInputError(
+            f"name is {len(text)} characters, more than {_MAX_NAME}",
+            hint="pass a shorter --name",
+        )
+    names.check_slug(names.slugify_name(text), source=f"name {text!r}")
+    return text
+
+
+def _parse_slug(raw: object, answers: Answers, context: Context) -> str:
+    return names.check_slug(_text(raw, "--slug").strip())
+
+
+def _parse_package_name(raw: object, answers: Answers, context: Context) -> str:
+    return names.check_npm_name(_text(raw, "--package-name").strip())
+
+
+def _parse_description(raw: object, answers: Answers, context: Context) -> str:
+    text = names.check_display_text(
+        _text(raw, "--description"), field="description", flag="--description"
+    )
+    if len(text) > _MAX_DESCRIPTION:
+        raise InvalidInputError(
+            f"description is {len(text)} characters, more than {_MAX_DESCRIPTION}",
+            hint="pass a shorter --description",
+        )
+    return text
+
+
+def _parse_project_version(raw: object, answers: Answers, context: Context) -> str:
+    text = _text(raw, "--project-version").strip().removeprefix("v")
+    if not _SEMVER.fullmatch(text):
+        raise InvalidInputError(
+            f"project version {text!r} is not a semantic version without build "
+            "metadata",
+            hint="pass --project-version as MAJOR.MINOR.PATCH, for example 0.1.0 "
+            "('+' is not allowed in image tags)",
+        )
+    return text
+
+
+def _choice_parser(
+    flag: str, choices: Callable[[Answers, Context], dict[str, str]]
+) -> Callable[[object, Answers, Context], str]:
+    def parse(raw: object, answers: Answers, context: Context) -> str:
+        text = _text(raw, flag).strip().lower()
+        allowed = choices(answers, context)
+        if text in allowed:
+            return text
+        if flag == "--ci" and text in PLANNED_CI_PROVIDERS:
+            raise InvalidInputError(
+                f"--ci {text} is not supported yet",
+                hint="pass --ci github or --ci none",
+            )
+        raise InvalidInputError(
+            f"{flag} {text!r} is not one of: {', '.join(allowed)}",
+            hint=f"pass {flag} with one of: {', '.join(allowed)}",
+        )
+
+    return parse
+
+
+def _parse_port(raw: object, answers: Answers, context: Context) -> int:
+    if isinstance(raw, bool):
+        raise InvalidInputError(
+            f"--port must be a number from 1 to 65535, not {raw!r}",
+            hint="pass --port 3000",
+        )
+    text = str(raw).strip()
+    if not text.isdigit() or not 1 <= int(text) <= 65535:
+        raise InvalidInputError(
+            f"--port {text!r} is not a number from 1 to 65535",
+            hint="pass --port with a TCP port such as 3000 or 8080",
+        )
+    return int(text)
+
+
+def _parse_node(raw: object, answers: Answers, context: Context) -> str:
+    request = _text(raw, "--node").strip()
+    return context.table.resolve(request, None, context.today).version
+
+
+def _parse_alpine(raw: object, answers: Answers, context: Context) -> str:
+    node = context.table.resolve(answers["node"], None, context.today).version
+    resolved = context.table.resolve(node, _text(raw, "--alpine"), context.today)
+    return resolved.alpine
+
+
+def _parse_image(raw: object, answers: Answers, context: Context) -> str:
+    return names.check_image(_text(raw, "--image"))
+
+
+def _node_choices(answers: Answers, context: Context) -> dict[str, str]:
+    labels = {}
+    for line in context.table.lines:
+        status = line.status(context.today)
+        label = f"Node.js {line.major} ({status}"
+        if status != "end of life":
+            label += f" until {(line.maintenance or line.end).isoformat()}"
+        labels[line.newest.version] = label + ")"
+    return labels
+
+
+def _alpine_choices(answers: Answers, context: Context) -> dict[str, str]:
+    release = context.table.resolve(answers["node"], None, context.today)
+    published = release.line.releases
+    match = next(r for r in published if r.version == release.version)
+    return {alpine: f"Alpine {alpine}" for alpine in sorted(match.alpine, reverse=True)}
+
+
+def _is_api(answers: Answers) -> bool:
+    return bool(answers.get("type") == "api")
+
+
+QUESTIONS: tuple[Question, ...] = (
+    Question(
+        name="name",
+        prompt="Service name",
+        help="Display name; keeps its case. The folder, npm and image names derive "
+        "from it.",
+        parse=_parse_name,
+        default=lambda answers, context: "My Service",
+        required=True,
+    ),
+    Question(
+        name="slug",
+        prompted=False,
+        prompt="Folder and image name",
+        help="Lowercase letters, digits and dashes. Default: derived from the name.",
+        parse=_parse_slug,
+        default=lambda answers, context: names.slugify_name(answers["name"]),
+    ),
+    Question(
+        name="package_name",
+        prompted=False,
+        prompt="npm package name",
+        help="npm name, scoped names allowed (@acme/orders-api). Default: the slug.",
+        parse=_parse_package_name,
+        default=lambda answers, context: answers["slug"],
+    ),
+    Question(
+        name="description",
+        prompt="Description",
+        help="One line for package.json, the image label and the README.",
+        parse=_parse_description,
+        default=lambda answers, context: f"{answers['name']}, a Node.js service",
+    ),
+    Question(
+        name="project_version",
+        prompted=False,
+        prompt="First project version",
+        help="Semantic version in package.json; the last part of the image tag.",
+        parse=_parse_project_version,
+        default=lambda answers, context: "0.1.0",
+    ),
+    Question(
+        name="type",
+        prompt="App type",
+        help="api: " + APP_TYPES["api"] + "; worker: " + APP_TYPES["worker"] + ".",
+        parse=_choice_parser("--type", lambda answers, context: APP_TYPES),
+        default=lambda answers, context: "api",
+        choices=lambda answers, context: APP_TYPES,
+        required=True,
+    ),
+    Question(
+        name="port",
+        prompt="HTTP port",
+        help="Port the api listens on inside the container (1-65535).",
+        parse=_parse_port,
+        default=lambda answers, context: 3000,
+        applies=_is_api,
+        required=True,
+    ),
+    Question(
+        name="node",
+        prompt="Node.js version",
+        help="lts, a major (24), a minor (24.11) or a full version (24.11.1); "
+        "resolved to a full version with an official Alpine image.",
+        parse=_parse_node,
+        default=lambda answers, context: (
+            context.table.lts_line(context.today).newest.version
+        ),
+        choices=_node_choices,
+        required=True,
+    ),
+    Question(
+        name="alpine",
+        prompt="Alpine version",
+        help="Alpine variant of the node image, e.g. 3.22. Default: the newest "
+        "published for the Node.js version.",
+        parse=_parse_alpine,
+        default=lambda answers, context: (
+            context.table.resolve(answers["node"], None, context.today).alpine
+        ),
+        choices=_alpine_choices,
+    ),
+    Question(
+        name="ci",
+        prompt="CI provider",
+        help="github or none (GitLab CI is not supported yet).",
+        parse=_choice_parser("--ci", lambda answers, context: CI_PROVIDERS),
+        default=lambda answers, context: "github",
+        choices=lambda answers, context: CI_PROVIDERS,
+        required=True,
+    ),
+    Question(
+        name="image",
+        prompt="Image repository (empty: ghcr.io/<owner>/<repo> in CI)",
+        help="Registry and repository the CI publishes to, e.g. "
+        "ghcr.io/acme/orders-api. Default: the GitHub repository on ghcr.io.",
+        parse=_parse_image,
+        default=lambda answers, context: "",
+    ),
+)
+
+QUESTIONS_BY_NAME: Mapping[str, Question] = {q.name: q for q in QUESTIONS}

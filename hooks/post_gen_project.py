@@ -1,0 +1,94 @@
+"""Finish a rendered project: remove unused files and create package-lock.json.
+
+Cookiecutter renders this file with Jinja and runs it with the new project as
+the working directory. A non-zero exit makes cookiecutter delete the project.
+"""
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+APP_TYPE = "{{ cookiecutter.app_type }}"
+CI = "{{ cookiecutter.ci }}"
+INSTALL = "{{ cookiecutter.install }}"
+PROJECT_SLUG = "{{ cookiecutter.project_slug }}"
+
+API_ONLY_FILES = [
+    "src/app.js",
+    "src/healthcheck.js",
+    "src/server.js",
+    "test/app.test.js",
+    "test/server.test.js",
+]
+WORKER_ONLY_FILES = [
+    "src/job.js",
+    "src/loop.js",
+    "src/worker.js",
+    "test/loop.test.js",
+    "test/worker.test.js",
+]
+NPM_INSTALL_ARGS = [
+    "install",
+    "--package-lock-only",
+    "--ignore-scripts",
+    "--no-audit",
+    "--no-fund",
+]
+# npm needs the registry to resolve versions; this bounds a hung connection.
+NPM_TIMEOUT_SECONDS = 600
+NPM_OUTPUT_LINES_SHOWN = 20
+
+
+def remove_unused_files() -> None:
+    """Delete the files that belong to the app type or CI provider not chosen."""
+    unused = WORKER_ONLY_FILES if APP_TYPE == "api" else API_ONLY_FILES
+    for name in unused:
+        Path(name).unlink()
+    if CI == "none":
+        shutil.rmtree(".github")
+
+
+def create_lockfile() -> int:
+    """Run npm to write package-lock.json and return the hook's exit code."""
+    npm = shutil.which("npm")
+    if npm is None:
+        print(
+            "npm is not on PATH, so package-lock.json was not created. "
+            f"Run `cd {PROJECT_SLUG} && npm install` before building the image."
+        )
+        return 0
+
+    try:
+        result = subprocess.run(
+            [npm, *NPM_INSTALL_ARGS],
+            capture_output=True,
+            text=True,
+            timeout=NPM_TIMEOUT_SECONDS,
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
+        print(f"npm install timed out after {NPM_TIMEOUT_SECONDS} s.", file=sys.stderr)
+        return 1
+
+    if result.returncode != 0:
+        output_lines = (result.stdout + result.stderr).splitlines()
+        print(
+            f"npm install failed with exit code {result.returncode}:",
+            *output_lines[-NPM_OUTPUT_LINES_SHOWN:],
+            sep="\n",
+            file=sys.stderr,
+        )
+        return 1
+    return 0
+
+
+def main() -> int:
+    remove_unused_files()
+    if INSTALL == "yes":
+        return create_lockfile()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,189 @@
+// Prints the image tag <alpine>-v<node>-<version>, for example 3.22-v24.11.1-1.4.2.
+//
+// The Alpine and Node.js versions come from the last FROM of the Dockerfile,
+// which must match .nvmrc. The version comes from package.json.
+//
+// Usage: node scripts/image-tag.js [--ref <git ref>] [--github-output]
+//   --ref            For refs/tags/vX.Y.Z, check that X.Y.Z equals the package.json
+//                    version. Other refs, such as branches, are not checked.
+//   --github-output  Also append tag=, node=, alpine= and version= lines to the
+//                    file named by $GITHUB_OUTPUT (GitHub Actions step outputs).
+import { appendFileSync, readFileSync, realpathSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+
+// Docker's grammar for a tag: 1 to 128 characters, no leading '.' or '-'.
+export const DOCKER_TAG_PATTERN = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
+
+const FROM_LINE_PATTERN = /^\s*FROM\s+(.*)$/i;
+// node:<major.minor.patch>-alpine<major.minor>, optionally with a registry
+// prefix for the official image and a digest.
+const BASE_IMAGE_PATTERN =
+  /^(?:docker\.io\/)?(?:library\/)?node:(\d+\.\d+\.\d+)-alpine(\d+\.\d+)(?:@sha256:[0-9a-f]{64})?$/;
+
+/** Error whose message is shown to the user as is, without a stack trace. */
+export class ImageTagError extends Error {}
+
+/**
+ * Returns the Node.js and Alpine versions of the last FROM in `dockerfileText`,
+ * which is the stage that becomes the image.
+ */
+export function parseBaseImage(dockerfileText) {
+  const fromLines = dockerfileText
+    .split('\n')
+    .map((line) => FROM_LINE_PATTERN.exec(line))
+    .filter((match) => match !== null);
+  if (fromLines.length === 0) {
+    throw new ImageTagError('The Dockerfile has no FROM instruction.');
+  }
+
+  const words = fromLines.at(-1)[1].trim().split(/\s+/);
+  const image = words.find((word) => !word.startsWith('--')) ?? '';
+  const match = BASE_IMAGE_PATTERN.exec(image);
+  if (match === null) {
+    throw new ImageTagError(
+      `The last FROM in the Dockerfile names '${image}', but it must name ` +
+        'node:<major.minor.patch>-alpine<major.minor>, such as node:24.11.1-alpine3.22.',
+    );
+  }
+  return { node: match[1], alpine: match[2] };
+}
+
+/** Returns the Node.js version in an .nvmrc file, without one leading 'v'. */
+export function parseNvmrc(nvmrcText) {
+  return nvmrcText.trim().replace(/^v/, '');
+}
+
+/**
+ * Returns the version named by a git tag ref (refs/tags/v1.4.2 gives 1.4.2),
+ * or null for any other ref, such as a branch. One leading 'v' is removed.
+ */
+export function versionFromRef(ref) {
+  const prefix = 'refs/tags/';
+  if (!ref.startsWith(prefix)) {
+    return null;
+  }
+  return ref.slice(prefix.length).replace(/^v/, '');
+}
+
+const TAG_PART_NAMES = {
+  alpine: 'Alpine version',
+  node: 'Node.js version',
+  version: 'version in package.json',
+};
+
+/** Returns `<alpine>-v<node>-<version>` after checking each part and the result. */
+export function formatImageTag({ alpine, node, version }) {
+  const parts = { alpine, node, version };
+  for (const [key, value] of Object.entries(parts)) {
+    if (typeof value !== 'string' || value.trim() === '') {
+      throw new ImageTagError(`The ${TAG_PART_NAMES[key]} is missing or empty.`);
+    }
+  }
+
+  const tag = `${alpine}-v${node}-${version}`;
+  if (!DOCKER_TAG_PATTERN.test(tag)) {
+    const hint = tag.includes('+')
+      ? " Remove the semver build metadata ('+...'), because '+' is not allowed in a Docker tag."
+      : '';
+    throw new ImageTagError(
+      `The image tag '${tag}' is invalid: a Docker tag has 1 to 128 characters ` +
+        `from [A-Za-z0-9_.-] and starts with a letter, digit or '_'.${hint}`,
+    );
+  }
+  return tag;
+}
+
+/**
+ * Computes the image tag from the text of the Dockerfile, .nvmrc and
+ * package.json, and checks that they agree with each other and with `ref`.
+ * Returns the tag and its parts.
+ */
+export function computeImageTag({ dockerfileText, nvmrcText, packageJsonText, ref }) {
+  const { node, alpine } = parseBaseImage(dockerfileText);
+
+  const nvmrcVersion = parseNvmrc(nvmrcText);
+  if (nvmrcVersion === '') {
+    throw new ImageTagError(`.nvmrc is empty. Write the Dockerfile's Node.js version ${node} into it.`);
+  }
+  if (nvmrcVersion !== node) {
+    throw new ImageTagError(
+      `.nvmrc names Node.js '${nvmrcVersion}', but the Dockerfile uses ${node}. ` +
+        'Change both to the same version.',
+    );
+  }
+
+  let version;
+  try {
+    version = JSON.parse(packageJsonText).version;
+  } catch (err) {
+    throw new ImageTagError(`package.json is not valid JSON: ${err.message}`);
+  }
+  const tag = formatImageTag({ alpine, node, version });
+
+  const refVersion = ref ? versionFromRef(ref) : null;
+  if (refVersion !== null && refVersion !== version) {
+    throw new ImageTagError(
+      `The git tag ${ref} gives version '${refVersion}', but package.json has ` +
+        `'${version}'. Tag the commit as v${version}, or bump the version in package.json.`,
+    );
+  }
+
+  return { tag, node, alpine, version };
+}
+
+function readProjectFile(projectDir, name) {
+  try {
+    return readFileSync(resolve(projectDir, name), 'utf8');
+  } catch (err) {
+    throw new ImageTagError(`Cannot read ${name}: ${err.message}`);
+  }
+}
+
+function main(argv) {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      ref: { type: 'string' },
+      'github-output': { type: 'boolean', default: false },
+    },
+  });
+
+  const projectDir = process.cwd();
+  const result = computeImageTag({
+    dockerfileText: readProjectFile(projectDir, 'Dockerfile'),
+    nvmrcText: readProjectFile(projectDir, '.nvmrc'),
+    packageJsonText: readProjectFile(projectDir, 'package.json'),
+    ref: values.ref,
+  });
+
+  if (values['github-output']) {
+    const outputFile = process.env.GITHUB_OUTPUT;
+    if (!outputFile) {
+      throw new ImageTagError('--github-output needs the GITHUB_OUTPUT environment variable.');
+    }
+    const lines = ['tag', 'node', 'alpine', 'version'].map((key) => `${key}=${result[key]}\n`);
+    appendFileSync(outputFile, lines.join(''));
+  }
+
+  console.log(result.tag);
+}
+
+function isUserError(err) {
+  return err instanceof ImageTagError || err.code?.startsWith('ERR_PARSE_ARGS_');
+}
+
+// Runs main() only when this file is executed, not when the tests import it.
+const entryPath = process.argv[1] ? realpathSync(process.argv[1]) : '';
+if (import.meta.url === pathToFileURL(entryPath).href) {
+  try {
+    main(process.argv.slice(2));
+  } catch (err) {
+    if (!isUserError(err)) {
+      throw err;
+    }
+    console.error(`image-tag: ${err.message}`);
+    process.exitCode = 1;
+  }
+}

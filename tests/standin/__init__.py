@@ -1,0 +1,1 @@
+"""Test tooling that provides the base images the Docker tests build on."""
