@@ -7,6 +7,7 @@ import time
 import urllib.error
 import urllib.request
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -49,11 +50,17 @@ class RunResult:
 
 
 def run_container(
-    client: docker.DockerClient, image_id: str, settings: RunSettings, *, name_prefix: str
-) -> tuple[Any, RunResult]:
+    client: docker.DockerClient,
+    image_id: str,
+    settings: RunSettings,
+    *,
+    name_prefix: str,
+    on_created: Callable[[Any], None],
+) -> RunResult:
     """Start ``image_id``, wait until it is up, probe it, then stop it with SIGTERM.
 
-    Returns the stopped container, which the caller removes, and the measurements.
+    ``on_created`` receives the container as soon as it exists, so the caller can
+    remove it even when a later step raises.
     """
     ports: dict[str, Any] = {}
     if settings.app_type == "api" and settings.port:
@@ -62,6 +69,7 @@ def run_container(
     name = f"{name_prefix}-{uuid.uuid4().hex[:8]}"
     logger.info("creating container %s from %s", name, image_id)
     container = client.containers.create(image_id, name=name, ports=ports, detach=True)
+    on_created(container)
 
     started = time.monotonic()
     container.start()
@@ -80,7 +88,7 @@ def run_container(
 
     result.stop_seconds, result.exit_code = _stop(container)
     result.logs_tail = container.logs(tail=30).decode("utf-8", "replace")
-    return container, result
+    return result
 
 
 def _wait_until_up(container: Any, settings: RunSettings) -> tuple[bool, str]:

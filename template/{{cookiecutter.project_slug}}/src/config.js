@@ -4,9 +4,9 @@
 const MAX_SHUTDOWN_TIMEOUT_MS = 10 * 60 * 1000;
 
 /**
- * Reads an integer environment variable and checks that it lies in [min, max].
- * Returns `fallback` when the variable is unset or empty, and throws on any
- * other value that is not such an integer.
+ * Reads a non-negative integer environment variable and checks that it lies
+ * in [min, max]. Returns `fallback` when the variable is unset or empty, and
+ * throws on any other value that is not such an integer.
  */
 export function readInteger(env, name, fallback, { min, max }) {
   const raw = env[name];
@@ -14,8 +14,10 @@ export function readInteger(env, name, fallback, { min, max }) {
     return fallback;
   }
 
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < min || value > max) {
+  // Only plain decimal digits: Number() alone would also accept '0x5' and '1e3'.
+  const text = raw.trim();
+  const value = Number(text);
+  if (!/^\d+$/.test(text) || value < min || value > max) {
     throw new Error(
       `Invalid ${name} '${raw}': expected an integer from ${min} to ${max}.`,
     );

@@ -26,12 +26,16 @@ test('readConfig reads set variables', () => {
   assert.equal(config.shutdownTimeoutMs, 500);
 });
 
+test('readInteger accepts surrounding blanks', () => {
+  assert.equal(readInteger({ N: ' 9 ' }, 'N', 7, { min: 0, max: 10 }), 9);
+});
+
 test('readInteger treats an empty value as unset', () => {
   assert.equal(readInteger({ N: ' ' }, 'N', 7, { min: 0, max: 10 }), 7);
 });
 
 test('readInteger rejects invalid values', () => {
-  for (const raw of ['abc', '1.5', '-1', '11', '0x5']) {
+  for (const raw of ['abc', '1.5', '-1', '11', '0x5', '1e1', '5 5']) {
     assert.throws(
       () => readInteger({ N: raw }, 'N', 7, { min: 0, max: 10 }),
       { message: `Invalid N '${raw}': expected an integer from 0 to 10.` },
