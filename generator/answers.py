@@ -20,6 +20,14 @@ class Asker(Protocol):
 
 
 @dataclass(frozen=True)
+class Preset:
+    """An answer set outside the command line, and the file that set it."""
+
+    value: object
+    source: str
+
+
+@dataclass(frozen=True)
 class CollectedAnswers:
     """Every answer, parsed, plus warnings to show the user."""
 
@@ -45,6 +53,8 @@ def collect_answers(
     context: Context,
     asker: Asker | None,
     assume_defaults: bool,
+    defaults: Mapping[str, Preset] | None = None,
+    locked: Mapping[str, Preset] | None = None,
 ) -> CollectedAnswers:
     """Parse given values and fill the rest from prompts or defaults.
 
@@ -52,10 +62,13 @@ def collect_answers(
     holds values that stand in for a missing answer, such as the name taken from the
     target folder. Without an asker and without ``assume_defaults``, every required
     question left unanswered is reported in one MissingAnswersError before anything
-    is written.
+    is written. ``defaults`` replace the built-in defaults and count as answers.
+    ``locked`` answers are never asked, and a given value that differs is rejected.
     """
     check_known_keys(given, "the answers")
-    collector = _Collector(given, implicit, context, asker, assume_defaults)
+    collector = _Collector(
+        given, implicit, context, asker, assume_defaults, defaults or {}, locked or {}
+    )
     warnings: list[str] = []
 
     for question in QUESTIONS:
@@ -88,15 +101,23 @@ class _Collector:
     context: Context
     asker: Asker | None
     assume_defaults: bool
+    defaults: Mapping[str, Preset]
+    locked: Mapping[str, Preset]
     answers: Answers = field(default_factory=dict)
     missing: list[str] = field(default_factory=list)
 
     def answer(self, question: Question) -> Any:
-        """Return the parsed answer from the given values, a prompt or the default."""
+        """Return the answer from a lock, the given values, a prompt or a default."""
+        if question.name in self.locked:
+            return self._locked(question)
         if question.name in self.given:
             return question.parse(self.given[question.name], self.answers, self.context)
 
         default = question.default(self.answers, self.context)
+        if question.name in self.defaults:
+            default = self._preset(question, self.defaults[question.name], "defaults")
+            if self.asker is None:
+                return default
         if question.name in self.implicit:
             raw = self.implicit[question.name]
             default = question.parse(raw, self.answers, self.context)
@@ -109,3 +130,28 @@ class _Collector:
             self.missing.append(question.flag)
         logger.debug("default for %s: %r", question.name, default)
         return default
+
+    def _locked(self, question: Question) -> Any:
+        lock = self.locked[question.name]
+        value = self._preset(question, lock, "locked")
+        if question.name not in self.given:
+            return value
+        requested = question.parse(
+            self.given[question.name], self.answers, self.context
+        )
+        if requested != value:
+            raise InvalidInputError(
+                f"{question.flag} {requested!r} contradicts the locked answer "
+                f"{question.name} = {value!r} in {lock.source}",
+                hint=f"leave out {question.flag}; locked answers cannot be changed",
+            )
+        return value
+
+    def _preset(self, question: Question, preset: Preset, table: str) -> Any:
+        try:
+            return question.parse(preset.value, self.answers, self.context)
+        except InvalidInputError as error:
+            raise InvalidInputError(
+                f"{preset.source}: [{table}] {question.name}: {error.message}",
+                hint=f"fix the value in {preset.source}",
+            ) from None

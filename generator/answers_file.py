@@ -58,5 +58,6 @@ def _parse(path: Path, text: str) -> object:
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         raise InvalidInputError(
             f"answers file {str(path)!r} is not valid YAML{where}",
-            hint="fix the syntax; the file holds one mapping such as 'name: Orders API'",
+            hint="fix the syntax; the file holds one mapping such as "
+            "'name: Orders API'",
         ) from None

@@ -2,9 +2,10 @@
 
 The slug rule: split CamelCase words (``OrdersAPI`` becomes ``Orders API``),
 transliterate to ASCII, lowercase, and join the runs of letters and digits with single
-dashes (python-slugify). ``Café Straße`` becomes ``cafe-strasse`` and ``orders/api`` becomes
-``orders-api``. The slug names the project folder and the local image. The template's
-``service_slug`` Jinja filter applies the same rule, so plain cookiecutter renders agree.
+dashes (python-slugify). ``Café Straße`` becomes ``cafe-strasse`` and ``orders/api``
+becomes ``orders-api``. The slug names the project folder and the local image. The
+template's ``service_slug`` Jinja filter applies the same rule, so plain cookiecutter
+renders agree.
 """
 
 from __future__ import annotations

@@ -14,7 +14,7 @@ from typing import Any
 
 from nodeship import names
 from nodeship.errors import InvalidInputError
-from nodeship.releases import ReleaseTable
+from nodeship.releases import ReleaseLine, ReleaseTable
 
 APP_TYPES = {
     "api": "an HTTP service with a health endpoint",
@@ -39,10 +39,25 @@ Answers = dict[str, Any]
 
 @dataclass(frozen=True)
 class Context:
-    """What parsers and defaults may look at besides earlier answers."""
+    """What parsers and defaults may look at besides earlier answers.
+
+    ``node_policy`` limits the Node.js lines on offer: ``any``, ``supported`` (no
+    end-of-life line) or ``active-lts``; ``policy_source`` names where it was set.
+    """
 
     table: ReleaseTable
     today: date
+    node_policy: str = "any"
+    policy_source: str = ""
+
+    def allows(self, line: ReleaseLine) -> bool:
+        """Return whether the node policy admits ``line`` today."""
+        status = line.status(self.today)
+        if self.node_policy == "active-lts":
+            return status == "active LTS"
+        if self.node_policy == "supported":
+            return status != "end of life"
+        return True
 
 
 @dataclass(frozen=True)
@@ -162,7 +177,15 @@ def _parse_port(raw: object, answers: Answers, context: Context) -> int:
 
 def _parse_node(raw: object, answers: Answers, context: Context) -> str:
     request = _text(raw, "--node").strip()
-    return context.table.resolve(request, None, context.today).version
+    resolved = context.table.resolve(request, None, context.today)
+    if not context.allows(resolved.line):
+        raise InvalidInputError(
+            f"Node.js {resolved.version} is {resolved.line.status(context.today)}, "
+            f"which node_policy = {context.node_policy!r} in "
+            f"{context.policy_source} does not allow",
+            hint="pass --node lts, or ask the owners of that file",
+        )
+    return resolved.version
 
 
 def _parse_alpine(raw: object, answers: Answers, context: Context) -> str:
@@ -178,6 +201,8 @@ def _parse_image(raw: object, answers: Answers, context: Context) -> str:
 def _node_choices(answers: Answers, context: Context) -> dict[str, str]:
     labels = {}
     for line in context.table.lines:
+        if not context.allows(line):
+            continue
         status = line.status(context.today)
         label = f"Node.js {line.major} ({status}"
         if status != "end of life":

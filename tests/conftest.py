@@ -55,3 +55,14 @@ def workdir(tmp_path: Path) -> Path:
 def listing(folder: Path) -> list[str]:
     """Return every path under ``folder``, relative, sorted, hidden files included."""
     return sorted(str(path.relative_to(folder)) for path in folder.rglob("*"))
+
+
+@pytest.fixture(autouse=True)
+def isolated_config(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> Path:
+    """Keep the user's own nodeship config out of every test."""
+    folder = tmp_path_factory.mktemp("xdg-config")
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(folder))
+    monkeypatch.delenv("NODESHIP_CONFIG", raising=False)
+    return folder

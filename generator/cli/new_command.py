@@ -45,10 +45,18 @@ def _question_options(command: Callable[..., Any]) -> Callable[..., Any]:
 @click.option(
     "--no-install", is_flag=True, help="Skip creating package-lock.json with npm."
 )
+@click.option(
+    "--config",
+    "config_file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Company config (TOML) with [defaults] and [locked] answers; see README.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 def new(
+    *,
     directory: Path | None,
     answers_file: Path | None,
+    config_file: Path | None,
     yes: bool,
     no_install: bool,
     as_json: bool,
@@ -59,8 +67,9 @@ def new(
     Asks for answers on a terminal; with --yes, or with every answer given as flags
     or in --answers, it runs without prompting.
     """
-    from nodeship.answers import collect_answers
+    from nodeship.answers import Preset, collect_answers
     from nodeship.answers_file import load_answers_file
+    from nodeship.config import config_files, load_config
     from nodeship.generate import generate
     from nodeship.questions import Context
     from nodeship.releases import load_table
@@ -69,7 +78,15 @@ def new(
     given: dict[str, object] = load_answers_file(answers_file) if answers_file else {}
     given.update({key: value for key, value in flags.items() if value is not None})
     implicit = {"name": directory.name} if directory and directory.name else {}
-    context = Context(table=load_table(), today=date.today())
+    start = directory.absolute().parent if directory else Path.cwd()
+    config = load_config(config_files(config_file, start))
+    policy = config.node_policy
+    context = Context(
+        table=load_table(),
+        today=date.today(),
+        node_policy=str(policy.value) if policy else "any",
+        policy_source=str(policy.source) if policy else "",
+    )
 
     interactive = sys.stdin.isatty() and not yes
     asker = None
@@ -83,6 +100,10 @@ def new(
         context=context,
         asker=asker,
         assume_defaults=yes,
+        defaults={
+            k: Preset(v.value, str(v.source)) for k, v in config.defaults.items()
+        },
+        locked={k: Preset(v.value, str(v.source)) for k, v in config.locked.items()},
     )
     for warning in collected.warnings:
         click.echo(f"warning: {warning}", err=True)

@@ -23,6 +23,8 @@ logger = logging.getLogger(__name__)
 
 _STEP_LINE = re.compile(r"^Step (?P<number>\d+)/\d+ : (?P<instruction>.*)$")
 _LAYER_LINE = re.compile(r"^ ---> (?P<id>[0-9a-f]{12,64})$")
+# npm and the builder colour some lines; the log keeps plain text.
+_ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 # Lines of the failing step's output shown in a BuildFailedError.
 _FAILED_STEP_TAIL = 40
 
@@ -116,7 +118,9 @@ def build_image(
     return BuildResult(image_id=image_id, log=parser.lines, steps=parser.steps)
 
 
-def _build_failed(tag: str, error_message: str, steps: list[BuildStep]) -> BuildFailedError:
+def _build_failed(
+    tag: str, error_message: str, steps: list[BuildStep]
+) -> BuildFailedError:
     if not steps:
         return BuildFailedError(f"building {tag} failed: {error_message}")
     step = steps[-1]
@@ -142,14 +146,15 @@ class _BuildLogParser:
         self._partial += text
         *complete, self._partial = self._partial.split("\n")
         for line in complete:
-            self._handle(line.rstrip("\r"))
+            self._handle(line)
 
     def close(self) -> None:
         if self._partial:
             self._handle(self._partial)
             self._partial = ""
 
-    def _handle(self, line: str) -> None:
+    def _handle(self, raw_line: str) -> None:
+        line = _ANSI_ESCAPE.sub("", raw_line).rstrip("\r")
         self.lines.append(line)
         logger.debug("build: %s", line)
         step_match = _STEP_LINE.match(line)
@@ -168,7 +173,9 @@ class _BuildLogParser:
             step.cached = True
         elif layer_match:
             step.image_id = layer_match["id"]
-        elif not line.startswith((" ---> Running in", "Removing intermediate container")):
+        elif not line.startswith(
+            (" ---> Running in", "Removing intermediate container")
+        ):
             step.output.append(line)
 
     def _emit(self, kind: str, message: str) -> None:

@@ -38,7 +38,9 @@ class ImageFacts:
     app_files: list[str]
 
     @classmethod
-    def from_inspect(cls, attributes: dict[str, Any], app_files: list[str]) -> ImageFacts:
+    def from_inspect(
+        cls, attributes: dict[str, Any], app_files: list[str]
+    ) -> ImageFacts:
         config = attributes.get("Config") or {}
         return cls(
             size_bytes=int(attributes.get("Size", 0)),
@@ -53,12 +55,18 @@ class ImageFacts:
 def check_non_root(facts: ImageFacts, run: RunResult) -> CheckResult:
     """Pass when PID 1 runs with a uid other than 0 and the image sets USER to non-root."""
     user = facts.user or "(unset, so root)"
-    value = f"uid {run.process_uid if run.process_uid is not None else '?'}, USER {user}"
+    value = (
+        f"uid {run.process_uid if run.process_uid is not None else '?'}, USER {user}"
+    )
     user_is_root = facts.user.split(":")[0] in ("", "0", "root")
     if run.process_uid is None:
-        return CheckResult("non_root_user", Status.FAIL, value, "the uid of PID 1 could not be read")
+        return CheckResult(
+            "non_root_user", Status.FAIL, value, "the uid of PID 1 could not be read"
+        )
     if run.process_uid == 0 or user_is_root:
-        return CheckResult("non_root_user", Status.FAIL, value, "the service runs as root")
+        return CheckResult(
+            "non_root_user", Status.FAIL, value, "the service runs as root"
+        )
     return CheckResult("non_root_user", Status.PASS, value)
 
 
@@ -74,7 +82,9 @@ def is_secret_or_test_path(path: str) -> bool:
         return True
     if name.startswith(".env") and name != ".env.example":
         return True
-    return name == ".npmrc" or name.endswith((".pem", ".key")) or name.startswith("id_rsa")
+    return (
+        name == ".npmrc" or name.endswith((".pem", ".key")) or name.startswith("id_rsa")
+    )
 
 
 def check_no_secret_files(facts: ImageFacts) -> CheckResult:
@@ -83,7 +93,9 @@ def check_no_secret_files(facts: ImageFacts) -> CheckResult:
     Packages under node_modules ship their own test folders and fixture keys, which
     come from the registry rather than from the project, so they are not scanned.
     """
-    own_files = [path for path in facts.app_files if not path.startswith("node_modules")]
+    own_files = [
+        path for path in facts.app_files if not path.startswith("node_modules")
+    ]
     found = [path for path in own_files if is_secret_or_test_path(path)]
     value = f"{len(found)} of {len(own_files)} files in {facts.workdir}"
     if found:
@@ -120,7 +132,9 @@ def check_production_dependencies(facts: ImageFacts, project: Project) -> CheckR
             dev_only.append(key)
     value = f"{len(packages)} packages, {len(dev_only)} dev-only"
     if dev_only:
-        return CheckResult("production_dependencies", Status.FAIL, value, _list_paths(dev_only))
+        return CheckResult(
+            "production_dependencies", Status.FAIL, value, _list_paths(dev_only)
+        )
     return CheckResult("production_dependencies", Status.PASS, value)
 
 
@@ -130,7 +144,9 @@ def check_oci_labels(facts: ImageFacts, project: Project) -> CheckResult:
     present = len(REQUIRED_LABELS) - len(missing)
     value = f"{present} of {len(REQUIRED_LABELS)} set"
     if missing:
-        return CheckResult("oci_labels", Status.FAIL, value, "missing: " + ", ".join(missing))
+        return CheckResult(
+            "oci_labels", Status.FAIL, value, "missing: " + ", ".join(missing)
+        )
     labelled_version = facts.labels["org.opencontainers.image.version"]
     if labelled_version != project.version:
         return CheckResult(
@@ -161,8 +177,12 @@ def check_image_size(facts: ImageFacts) -> list[CheckResult]:
 def check_startup(run: RunResult) -> CheckResult:
     """Pass when the container became healthy (api) or kept running (worker)."""
     if not run.up or run.startup_seconds is None:
-        return CheckResult("startup", Status.FAIL, "not up", _with_logs(run.startup_detail, run))
-    return CheckResult("startup", Status.PASS, f"{run.startup_seconds:.1f} s", run.startup_detail)
+        return CheckResult(
+            "startup", Status.FAIL, "not up", _with_logs(run.startup_detail, run)
+        )
+    return CheckResult(
+        "startup", Status.PASS, f"{run.startup_seconds:.1f} s", run.startup_detail
+    )
 
 
 def check_health_endpoint(run: RunResult) -> CheckResult:
@@ -187,7 +207,10 @@ def check_shutdown(run: RunResult) -> CheckResult:
     value = f"{run.stop_seconds:.2f} s, exit code {run.exit_code}"
     if run.exit_code != 0:
         return CheckResult(
-            "graceful_shutdown", Status.FAIL, value, _with_logs("a non-zero exit code", run)
+            "graceful_shutdown",
+            Status.FAIL,
+            value,
+            _with_logs("a non-zero exit code", run),
         )
     if run.stop_seconds >= MAX_STOP_SECONDS:
         return CheckResult(
@@ -206,21 +229,27 @@ def check_dependency_cache(
     """Pass when the rebuild after a source change took every install step from cache."""
     if rebuild is None or changed_file is None:
         return CheckResult(
-            "dependency_layer_cached", Status.INFO, "not measured", "no source file to change"
+            "dependency_layer_cached",
+            Status.INFO,
+            "not measured",
+            "no source file to change",
         )
     first_steps = dependency_install_steps(first.steps)
     rebuilt_steps = dependency_install_steps(rebuild.steps)
     if not rebuilt_steps:
         return CheckResult(
-            "dependency_layer_cached", Status.FAIL, "no install step", "no RUN npm ci step found"
+            "dependency_layer_cached",
+            Status.FAIL,
+            "no install step",
+            "no RUN npm ci step found",
         )
-    rebuilt = [
-        step for step in rebuilt_steps if not _reused(step, first_steps)
-    ]
+    rebuilt = [step for step in rebuilt_steps if not _reused(step, first_steps)]
     value = f"{len(rebuilt_steps) - len(rebuilt)} of {len(rebuilt_steps)} reused"
     detail = f"after a change to {changed_file}"
     if rebuilt:
-        names = "; ".join(f"step {step.number} ({step.instruction})" for step in rebuilt)
+        names = "; ".join(
+            f"step {step.number} ({step.instruction})" for step in rebuilt
+        )
         return CheckResult(
             "dependency_layer_cached", Status.FAIL, value, f"{detail}, rebuilt: {names}"
         )
@@ -240,7 +269,10 @@ def check_npm_config_warnings(build: BuildResult) -> CheckResult:
     warnings = [line.strip() for line in build.log if _NPM_CONFIG_WARNING.search(line)]
     if warnings:
         return CheckResult(
-            "npm_config_warnings", Status.FAIL, str(len(warnings)), _list_paths(warnings)
+            "npm_config_warnings",
+            Status.FAIL,
+            str(len(warnings)),
+            _list_paths(warnings),
         )
     return CheckResult("npm_config_warnings", Status.PASS, "0")
 

@@ -18,12 +18,17 @@ class Status(str, Enum):
 
 @dataclass(frozen=True)
 class CheckResult:
-    """One check: its name, outcome, the measured value and an optional detail."""
+    """One check: its name, outcome, the measured value and an optional detail.
+
+    ``value`` is the measurement as text for people; ``measurements`` holds the
+    same numbers for programs, e.g. ``{"seconds": 0.13, "exit_code": 0}``.
+    """
 
     name: str
     status: Status
     value: str
     detail: str = ""
+    measurements: dict[str, float | int | str | None] = field(default_factory=dict)
 
     @property
     def failed(self) -> bool:
@@ -55,6 +60,7 @@ class VerifyReport:
     image_id: str
     image_tag: str
     base_images: list[str]
+    container: str = ""
     checks: list[CheckResult] = field(default_factory=list)
     kept: bool = False
     build_log: list[str] = field(default_factory=list)

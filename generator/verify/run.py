@@ -113,7 +113,10 @@ def _wait_until_up(container: Any, settings: RunSettings) -> tuple[bool, str]:
             host_port = _published_port(container, settings.port)
             status, _ = _call_health_endpoint(host_port, settings.health_path)
             if status is not None and 200 <= status < 300:
-                return True, f"{settings.health_path} returned {status} (no HEALTHCHECK)"
+                return (
+                    True,
+                    f"{settings.health_path} returned {status} (no HEALTHCHECK)",
+                )
         elif time.monotonic() >= settle_until:
             return True, f"still running after {settings.worker_settle_seconds:g} s"
         time.sleep(_POLL_SECONDS)

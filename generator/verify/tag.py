@@ -40,7 +40,9 @@ def compute_image_tag(dockerfile_text: str, package_json_text: str) -> str:
     try:
         version = json.loads(package_json_text).get("version")
     except (json.JSONDecodeError, AttributeError) as error:
-        raise InvalidInputError(f"package.json is not a JSON object: {error}") from error
+        raise InvalidInputError(
+            f"package.json is not a JSON object: {error}"
+        ) from error
     if not isinstance(version, str) or not version.strip():
         raise InvalidInputError(
             "package.json has no version", hint='add "version": "1.0.0" to it'

@@ -108,7 +108,9 @@ def verify_project(
         emit.phase("checking the image")
         attributes = image_attributes(client, build.image_id)
         workdir = str((attributes.get("Config") or {}).get("WorkingDir") or "/")
-        facts = checks.ImageFacts.from_inspect(attributes, _list_app_files(container, workdir))
+        facts = checks.ImageFacts.from_inspect(
+            attributes, _list_app_files(container, workdir)
+        )
 
         report = VerifyReport(
             project_dir=str(project.path),
@@ -116,6 +118,7 @@ def verify_project(
             image_id=build.image_id,
             image_tag=project.image_tag or "",
             base_images=base_images,
+            container=str(container.name),
             checks=_run_checks(project, facts, build, rebuild, changed_file, run),
             kept=keep,
             build_log=build.log,
@@ -191,12 +194,18 @@ def _rebuild_after_source_change(
 
 def _change_one_source_file(project_copy: Path) -> str | None:
     """Append a comment to the first source file under src/, else at the top level."""
-    candidates = sorted((project_copy / "src").rglob("*")) if (project_copy / "src").is_dir() else []
+    candidates = (
+        sorted((project_copy / "src").rglob("*"))
+        if (project_copy / "src").is_dir()
+        else []
+    )
     candidates += sorted(project_copy.glob("*"))
     for path in candidates:
         if path.is_file() and path.suffix in _SOURCE_SUFFIXES:
             with path.open("a", encoding="utf-8") as source:
-                source.write("\n// changed by nodeship verify to test the build cache\n")
+                source.write(
+                    "\n// changed by nodeship verify to test the build cache\n"
+                )
             return path.relative_to(project_copy).as_posix()
     return None
 
@@ -246,7 +255,8 @@ class _Emitter:
             self._progress(event)
 
     def phase(self, message: str) -> None:
-        logger.info("%s", message)
+        # DEBUG, not INFO: the CLI prints phases already, and -v would repeat them.
+        logger.debug("%s", message)
         self(ProgressEvent("phase", message))
 
 

@@ -138,7 +138,9 @@ def build_standin(
         pack_rootfs(rootfs, context / "rootfs.tar")
         shutil.rmtree(rootfs)
         (context / "Dockerfile").write_text(render_dockerfile(request, node_version))
-        logger.info("building stand-in %s with Node.js %s", request.image_ref, node_version)
+        logger.info(
+            "building stand-in %s with Node.js %s", request.image_ref, node_version
+        )
         _, log = client.images.build(
             path=str(context),
             tag=request.image_ref,
@@ -440,7 +442,9 @@ def pack_rootfs(rootfs: Path, archive: Path) -> None:
             "home/node/"
         )
         member.uid, member.gid = (NODE_UID, NODE_GID) if owned_by_node else (0, 0)
-        member.uname, member.gname = ("node", "node") if owned_by_node else ("root", "root")
+        member.uname, member.gname = (
+            ("node", "node") if owned_by_node else ("root", "root")
+        )
         return member
 
     with tarfile.open(archive, "w") as tar:
@@ -455,7 +459,9 @@ def render_dockerfile(request: BaseImageRequest, node_version: str) -> str:
         f"{STANDIN_LABEL}.node-version": node_version,
         f"{STANDIN_LABEL}.alpine-version": request.alpine_version,
     }
-    label_lines = " \\\n      ".join(f'{key}="{value}"' for key, value in labels.items())
+    label_lines = " \\\n      ".join(
+        f'{key}="{value}"' for key, value in labels.items()
+    )
     return (
         "# Test stand-in for the official node image; see tests/standin/README.md.\n"
         "FROM scratch\n"

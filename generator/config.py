@@ -1,0 +1,157 @@
+"""Company configuration: default and locked answers from TOML files.
+
+Files are read in this order, and a value from an earlier file wins over the same key
+in a later one: ``--config FILE``, the file named by ``NODESHIP_CONFIG``, every
+``.nodeship.toml`` from the target's parent folder up to the root (nearest first), and
+``config.toml`` in the user's config folder. Each file may hold:
+
+.. code-block:: toml
+
+    node_policy = "active-lts"    # or "supported" (no end-of-life line), or "any"
+
+    [defaults]                    # answers used unless a flag or prompt gives one
+    ci = "github"
+    image = "ghcr.io/acme/orders-api"
+
+    [locked]                      # answers never asked; a contradicting flag fails
+    alpine = "3.23"
+
+Keys in ``[defaults]`` and ``[locked]`` are question names, the same ones the flags
+and answers files use (``port``, ``package_name``).
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from nodeship.errors import InvalidInputError
+from nodeship.questions import QUESTIONS_BY_NAME
+
+CONFIG_ENV = "NODESHIP_CONFIG"
+PROJECT_CONFIG_NAME = ".nodeship.toml"
+NODE_POLICIES = ("any", "supported", "active-lts")
+_TABLES = ("defaults", "locked")
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One configured value and the file it came from."""
+
+    value: object
+    source: Path
+
+
+@dataclass(frozen=True)
+class Config:
+    """The merged configuration; empty when no file was found."""
+
+    defaults: Mapping[str, Setting] = field(default_factory=dict)
+    locked: Mapping[str, Setting] = field(default_factory=dict)
+    node_policy: Setting | None = None
+    files: tuple[Path, ...] = ()
+
+
+def config_files(explicit: Path | None, start: Path) -> list[Path]:
+    """Return the configuration files that exist, highest precedence first."""
+    from platformdirs import user_config_dir
+
+    candidates: list[Path] = []
+    if explicit is not None:
+        if not explicit.is_file():
+            raise InvalidInputError(
+                f"config file {str(explicit)!r} not found",
+                hint="check the --config path",
+            )
+        candidates.append(explicit)
+    from_env = os.environ.get(CONFIG_ENV)
+    if from_env:
+        if not Path(from_env).is_file():
+            raise InvalidInputError(
+                f"config file {from_env!r} named by {CONFIG_ENV} not found",
+                hint=f"fix or unset {CONFIG_ENV}",
+            )
+        candidates.append(Path(from_env))
+    folder = start.absolute()
+    for parent in [folder, *folder.parents]:
+        candidates.append(parent / PROJECT_CONFIG_NAME)
+    candidates.append(Path(user_config_dir("nodeship")) / "config.toml")
+    return _unique_existing(candidates)
+
+
+def _unique_existing(paths: Iterable[Path]) -> list[Path]:
+    seen: set[Path] = set()
+    found = []
+    for path in paths:
+        resolved = path.resolve()
+        if resolved not in seen and path.is_file():
+            seen.add(resolved)
+            found.append(path)
+    return found
+
+
+def load_config(files: list[Path]) -> Config:
+    """Read and merge ``files``, the first one winning for each key."""
+    defaults: dict[str, Setting] = {}
+    locked: dict[str, Setting] = {}
+    node_policy: Setting | None = None
+    for path in reversed(files):
+        data = _read_toml(path)
+        for key, value in _table(data, "defaults", path).items():
+            defaults[key] = Setting(value, path)
+        for key, value in _table(data, "locked", path).items():
+            locked[key] = Setting(value, path)
+        if "node_policy" in data:
+            node_policy = Setting(_node_policy(data["node_policy"], path), path)
+    return Config(defaults, locked, node_policy, tuple(files))
+
+
+def _read_toml(path: Path) -> dict[str, object]:
+    try:
+        data: dict[str, object] = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as error:
+        raise InvalidInputError(
+            f"config file {str(path)!r} is not valid TOML: {error}",
+            hint="fix the line named above",
+        ) from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise InvalidInputError(
+            f"config file {str(path)!r} cannot be read: {error}",
+            hint="check the file's permissions and encoding (UTF-8)",
+        ) from None
+    unknown = sorted(set(data) - {*_TABLES, "node_policy"})
+    if unknown:
+        raise InvalidInputError(
+            f"config file {str(path)!r} has unknown keys: {', '.join(unknown)}",
+            hint="use node_policy and the [defaults] and [locked] tables",
+        )
+    return data
+
+
+def _table(data: Mapping[str, object], name: str, path: Path) -> dict[str, object]:
+    table = data.get(name, {})
+    if not isinstance(table, dict):
+        raise InvalidInputError(
+            f"config file {str(path)!r}: {name} must be a table",
+            hint=f"write [{name}] on its own line, then one key = value per line",
+        )
+    unknown = sorted(key for key in table if key not in QUESTIONS_BY_NAME)
+    if unknown:
+        raise InvalidInputError(
+            f"config file {str(path)!r}: [{name}] has unknown keys: "
+            f"{', '.join(unknown)}",
+            hint=f"use only these keys: {', '.join(QUESTIONS_BY_NAME)}",
+        )
+    return dict(table)
+
+
+def _node_policy(value: object, path: Path) -> str:
+    if value not in NODE_POLICIES:
+        raise InvalidInputError(
+            f"config file {str(path)!r}: node_policy {value!r} is invalid",
+            hint=f"use one of: {', '.join(NODE_POLICIES)}",
+        )
+    return str(value)
