@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Start or stop a Docker engine for the Docker tests: .ci/docker-engine.sh start|stop
 #
-# start  does nothing when `docker info` already gets an answer. Otherwise it installs
+# start  does nothing when `docker info` already succeeds. Otherwise it installs
 #        Debian's docker.io when dockerd is missing, starts dockerd in the background
-#        with its log in $STATE_DIR/dockerd.log, and waits until `docker info` answers.
+#        with its log in $STATE_DIR/dockerd.log, and waits until `docker info` succeeds.
 # stop   stops only the dockerd that `start` started, found through its pid file.
 #
 # What the sandbox this was written on (Debian 12, kernel 6.18, root, ext4 root
@@ -32,7 +32,7 @@ log() {
     echo "docker-engine: $*" >&2
 }
 
-engine_answers() {
+engine_responds() {
     docker info >/dev/null 2>&1
 }
 
@@ -46,14 +46,14 @@ install_engine() {
     fi
     log "installing Debian's docker.io"
     apt-get update -q
-    # docker.io depends on containerd, runc, iptables and tini (docker-init); they are
-    # named so that a change in its dependencies shows up here as an install error.
+    # docker.io depends on containerd, runc, iptables and tini (docker-init). They
+    # are named so that a change in its dependencies shows up as an install error.
     DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
         docker.io containerd runc iptables tini
 }
 
 # Start dockerd with the given storage driver ("" for dockerd's own choice) and wait
-# until it answers. Returns non-zero when it exits or times out.
+# until `docker info` succeeds. Returns non-zero when dockerd exits or times out.
 launch_dockerd() {
     local driver="$1"
     local args=(--pidfile "$PID_FILE")
@@ -68,7 +68,7 @@ launch_dockerd() {
 
     local waited=0
     while [ "$waited" -lt "$START_TIMEOUT" ]; do
-        if engine_answers; then
+        if engine_responds; then
             log "engine ready after ${waited}s (dockerd pid $pid)"
             return 0
         fi
@@ -79,7 +79,7 @@ launch_dockerd() {
         sleep 1
         waited=$((waited + 1))
     done
-    log "dockerd did not answer within ${START_TIMEOUT}s"
+    log "dockerd did not respond within ${START_TIMEOUT}s"
     kill -TERM "$pid" 2>/dev/null || true
     wait_for_exit "$pid"
     return 1
@@ -105,14 +105,14 @@ fail_with_log() {
 }
 
 start() {
-    if engine_answers; then
-        log "an engine already answers; nothing to start"
+    if engine_responds; then
+        log "an engine already responds; nothing to start"
         return
     fi
     install_engine
-    if engine_answers; then
+    if engine_responds; then
         # An init script run by the package install may have started one.
-        log "an engine answers after the install; nothing to start"
+        log "an engine responds after the install; nothing to start"
         return
     fi
 

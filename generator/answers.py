@@ -9,6 +9,7 @@ from typing import Any, Protocol
 
 from nodeship.errors import InvalidInputError, MissingAnswersError
 from nodeship.questions import QUESTIONS, QUESTIONS_BY_NAME, Answers, Context, Question
+from nodeship.tags import check_tag, image_tag
 
 logger = logging.getLogger(__name__)
 
@@ -89,6 +90,13 @@ def collect_answers(
     answers = collector.answers
     resolved = context.table.resolve(answers["node"], answers["alpine"], context.today)
     warnings.extend(resolved.warnings)
+    check_tag(
+        image_tag(
+            alpine=answers["alpine"],
+            node=answers["node"],
+            version=answers["project_version"],
+        )
+    )
     return CollectedAnswers(answers, tuple(warnings))
 
 
@@ -153,5 +161,5 @@ class _Collector:
         except InvalidInputError as error:
             raise InvalidInputError(
                 f"{preset.source}: [{table}] {question.name}: {error.message}",
-                hint=f"fix the value in {preset.source}",
+                hint=f"{error.hint or 'fix the value'} (in {preset.source})",
             ) from None

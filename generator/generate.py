@@ -3,37 +3,62 @@
 from __future__ import annotations
 
 import contextlib
-import json
 import logging
 import os
 import shutil
 import sys
 import tempfile
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from nodeship import __version__
 from nodeship.errors import (
     GenerationError,
     InterruptedByUserError,
     TargetExistsError,
 )
 from nodeship.questions import Answers
+from nodeship.templates.layers import compose_layers, resolve_settings
+from nodeship.templates.record import (
+    ANSWERS_RECORD,
+    ProjectRecord,
+    TemplateSource,
+    builtin_source,
+    write_record,
+)
+from nodeship.templates.variables import check_choices, check_variables
 
 logger = logging.getLogger(__name__)
 
-ANSWERS_RECORD = ".nodeship.json"
+__all__ = ["ANSWERS_RECORD", "GenerateResult", "RenderedProject", "generate"]
+
+# Layer names --explain shows for files no template layer wrote.
+HOOK_LAYER = "hook"
+RECORD_LAYER = "nodeship"
 
 
 @dataclass(frozen=True)
 class GenerateResult:
-    """A generated project: where it is and what went into it."""
+    """A generated project: where it is and what went into it.
+
+    ``origins`` maps each generated file (POSIX path relative to the project) to
+    the layer it came from: ``builtin``, ``template``, an overlay's path, ``hook``
+    for files a hook created, or ``nodeship`` for the answers record.
+    """
 
     path: Path
     answers: Answers
     image_tag: str
     lockfile: bool
+    origins: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class RenderedProject:
+    """A project rendered into a scratch folder, and each file's layer."""
+
+    path: Path
+    origins: Mapping[str, str]
 
 
 def cookiecutter_context(answers: Answers, *, install: bool) -> dict[str, str]:
@@ -60,13 +85,22 @@ def image_tag(answers: Answers) -> str:
 
 
 def generate(
-    *, answers: Answers, target: Path, template_dir: Path, install: bool
+    *,
+    answers: Answers,
+    target: Path,
+    template_dir: Path,
+    install: bool,
+    source: TemplateSource | None = None,
+    overlays: Sequence[Path] = (),
+    settings: Mapping[str, str] | None = None,
 ) -> GenerateResult:
     """Render ``template_dir`` with ``answers`` into ``target``, which must not exist.
 
-    The project is rendered into a temporary folder beside ``target`` and moved into
-    place only when rendering and every hook succeeded, so a failure or Ctrl-C leaves
-    no folder behind.
+    ``source`` describes the template for the record (default: the built-in one).
+    ``overlays`` are laid over the template in order, and ``settings`` are the
+    ``--set`` values of the variables they declare. The project is rendered into a
+    temporary folder beside ``target`` and moved into place only when rendering and
+    every hook succeeded, so a failure or Ctrl-C leaves no folder behind.
     """
     target = target.absolute()
     if target.exists() or target.is_symlink():
@@ -74,19 +108,76 @@ def generate(
             f"{target} already exists; nodeship never overwrites a folder",
             hint="pass another DIRECTORY or --slug, or remove the folder yourself",
         )
-    context = cookiecutter_context(answers, install=install)
+    source = source or builtin_source()
+    overlays = [overlay.absolute() for overlay in overlays]
+    settings = dict(settings or {})
     with _created_parents(target.parent), _scratch_folder(target.parent) as scratch:
-        rendered = _render(template_dir, context, scratch)
-        _write_answers_record(rendered, answers)
-        lockfile = (rendered / "package-lock.json").is_file()
+        rendered = render_project(
+            answers=answers,
+            template_dir=template_dir,
+            source=source,
+            overlays=overlays,
+            settings=settings,
+            install=install,
+            scratch=scratch,
+        )
+        record = ProjectRecord(
+            answers=answers,
+            source=source,
+            overlays=tuple(str(overlay) for overlay in overlays),
+            settings=settings,
+        )
+        write_record(rendered.path, record)
+        lockfile = (rendered.path / "package-lock.json").is_file()
         if target.exists():
             raise TargetExistsError(
                 f"{target} appeared while nodeship was rendering; it was left alone",
                 hint="pass another DIRECTORY",
             )
-        rendered.rename(target)
+        rendered.path.rename(target)
     logger.info("generated %s", target)
-    return GenerateResult(target, dict(answers), image_tag(answers), lockfile)
+    origins = dict(sorted({**rendered.origins, ANSWERS_RECORD: RECORD_LAYER}.items()))
+    return GenerateResult(target, dict(answers), image_tag(answers), lockfile, origins)
+
+
+def render_project(
+    *,
+    answers: Answers,
+    template_dir: Path,
+    source: TemplateSource,
+    overlays: Sequence[Path],
+    settings: Mapping[str, str],
+    install: bool,
+    scratch: Path,
+) -> RenderedProject:
+    """Compose the layers in ``scratch``, check the variables, then render.
+
+    Every check runs before cookiecutter writes a file, and everything is written
+    below ``scratch``; the template and overlays are only read.
+    """
+    context = cookiecutter_context(answers, install=install)
+    composed = compose_layers(
+        base=template_dir,
+        base_label=source.label,
+        overlays=overlays,
+        into=scratch / "template",
+        protected=context.keys(),
+        confine_links=source.remote,
+    )
+    check_variables(
+        template=composed.path,
+        template_name=source.location,
+        origins=composed.origins,
+        template_variables=composed.template_variables,
+        provided=context.keys(),
+        extra=composed.extra_variables.keys(),
+        copy_without_render=composed.copy_without_render,
+    )
+    check_choices(composed.config, context, source.location)
+    context.update(resolve_settings(composed.extra_variables, settings))
+    project = _render(composed.path, context, scratch)
+    origins = _output_origins(project, composed.origins, context)
+    return RenderedProject(project, origins)
 
 
 @contextlib.contextmanager
@@ -192,11 +283,34 @@ def _stdout_to_stderr() -> Iterator[None]:
         os.close(saved)
 
 
-def _write_answers_record(project: Path, answers: Answers) -> None:
-    record = {
-        "nodeship_version": __version__,
-        "template": "builtin",
-        "answers": answers,
-    }
-    text = json.dumps(record, indent=2, ensure_ascii=False) + "\n"
-    (project / ANSWERS_RECORD).write_text(text, encoding="utf-8")
+def _output_origins(
+    project: Path, template_origins: Mapping[str, str], context: Mapping[str, str]
+) -> dict[str, str]:
+    """Map each rendered file to the layer of the template file that produced it.
+
+    Template paths are rendered with the same context as cookiecutter renders them.
+    A file with no template path behind it was written by a hook.
+    """
+    from jinja2 import Environment, StrictUndefined, TemplateError
+
+    environment = Environment(undefined=StrictUndefined, keep_trailing_newline=True)
+    by_output: dict[str, str] = {}
+    for template_path, layer in template_origins.items():
+        parts = template_path.split("/")
+        if parts[0] == "hooks" or len(parts) < 2:
+            continue
+        inner = "/".join(parts[1:])
+        try:
+            rendered = environment.from_string(inner).render(cookiecutter=context)
+        except TemplateError:
+            logger.debug("cannot render path %s for --explain", template_path)
+            continue
+        by_output[rendered] = layer
+    origins = {}
+    for path in sorted(project.rglob("*")):
+        relative = path.relative_to(project)
+        if path.is_file() and "node_modules" not in relative.parts:
+            origins[relative.as_posix()] = by_output.get(
+                relative.as_posix(), HOOK_LAYER
+            )
+    return origins

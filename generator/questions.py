@@ -31,6 +31,9 @@ _SEMVER = re.compile(
     r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?$"
 )
 _MAX_DESCRIPTION = 200
+# Room left in a 128-character image tag after "<alpine>-v<node>-", allowing for
+# Alpine versions such as 3.100 and Node.js versions such as 100.100.100.
+_MAX_PROJECT_VERSION = 128 - len("3.100-v100.100.100-")
 _MAX_NAME = 100
 
 Answers = dict[str, Any]
@@ -135,6 +138,12 @@ def _parse_project_version(raw: object, answers: Answers, context: Context) -> s
             "metadata",
             hint="pass --project-version as MAJOR.MINOR.PATCH, for example 0.1.0 "
             "('+' is not allowed in image tags)",
+        )
+    if len(text) > _MAX_PROJECT_VERSION:
+        raise InvalidInputError(
+            f"project version {text!r} is {len(text)} characters; the image tag "
+            f"would be more than 128 (at most {_MAX_PROJECT_VERSION} here)",
+            hint="pass a shorter --project-version",
         )
     return text
 

@@ -181,9 +181,9 @@ def test_no_template_syntax_left(project: Path) -> None:
 
 def test_no_carriage_returns(project: Path) -> None:
     with_cr = [
-        str(p.relative_to(project))
-        for p in project_files(project)
-        if b"\r" in p.read_bytes()
+        str(path.relative_to(project))
+        for path in project_files(project)
+        if b"\r" in path.read_bytes()
     ]
     assert with_cr == []
 
@@ -279,7 +279,7 @@ def test_package_json_scripts(project: Path) -> None:
 
 def test_api_dependencies(api_project: Path) -> None:
     package = json.loads((api_project / "package.json").read_text(encoding="utf-8"))
-    assert package["dependencies"] == {"fastify": "^5.12.8"}
+    assert package["dependencies"] == {"fastify": "^5.12.8", "pino": "^10.4.0"}
     assert package["scripts"]["start"] == "node src/server.js"
 
 
@@ -674,7 +674,10 @@ def run_guard(
     output: str,
     config: str = "",
 ) -> tuple[int, str, str]:
-    """Run check-tag-free.sh with the docker stand-in; return code, stdout, publish."""
+    """Run check-tag-free.sh with the docker stand-in.
+
+    Return its exit code, its stdout and what it wrote to $GITHUB_OUTPUT.
+    """
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir(exist_ok=True)
     docker = bin_dir / "docker"
@@ -758,7 +761,7 @@ def test_guard_rerun_skips(api_project: Path, tmp_path: Path) -> None:
     )
     assert code == 0
     assert publish == "publish=false\n"
-    assert "this is a rerun" in stdout
+    assert "This is a rerun" in stdout
 
 
 def test_guard_rejects_bad_usage(api_project: Path, tmp_path: Path) -> None:

@@ -51,6 +51,45 @@ def _question_options(command: Callable[..., Any]) -> Callable[..., Any]:
     type=click.Path(path_type=Path, dir_okay=False),
     help="Company config (TOML) with [defaults] and [locked] answers; see README.",
 )
+@click.option(
+    "--template",
+    "template",
+    metavar="PATH|URL",
+    help="Company template to render instead of the built-in one: a folder, a zip "
+    "file or URL, or a git repository (URL or local path).",
+)
+@click.option(
+    "--ref",
+    metavar="REF",
+    help="Tag, branch or commit of a git --template. Default: its newest version "
+    "tag, else its default branch.",
+)
+@click.option(
+    "--overlay",
+    "overlays",
+    multiple=True,
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Folder laid over the template, adding or replacing files; repeat to "
+    "apply several in order (company, then team).",
+)
+@click.option(
+    "--set",
+    "settings",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="Value of a variable an overlay declares; repeatable. Stored in "
+    ".nodeship.json, so never pass a secret.",
+)
+@click.option(
+    "--trust",
+    is_flag=True,
+    help="Run the hooks of a template fetched from a URL. Read them first.",
+)
+@click.option(
+    "--explain",
+    is_flag=True,
+    help="List each generated file with the layer it came from.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 def new(
     *,
@@ -59,6 +98,12 @@ def new(
     config_file: Path | None,
     yes: bool,
     no_install: bool,
+    template: str | None,
+    ref: str | None,
+    overlays: tuple[Path, ...],
+    settings: tuple[str, ...],
+    trust: bool,
+    explain: bool,
     as_json: bool,
     **flags: str | None,
 ) -> None:
@@ -67,13 +112,58 @@ def new(
     Asks for answers on a terminal; with --yes, or with every answer given as flags
     or in --answers, it runs without prompting.
     """
+    from nodeship.generate import generate
+    from nodeship.templates.source import open_template
+    from nodeship.templates.trust import require_trusted_hooks
+
+    set_values = parse_assignments(settings, "--set")
+    with open_template(template, ref=ref) as fetched:
+        # TODO: pass the company config's trusted template URLs once config.py
+        # reads them; until then only --trust lets a fetched template's hooks run.
+        require_trusted_hooks(fetched.path, fetched.source, trust=trust)
+        answers = _collect(directory, answers_file, config_file, yes, flags)
+        target = directory if directory else Path(answers["slug"])
+        result = generate(
+            answers=answers,
+            target=target,
+            template_dir=fetched.path,
+            install=not no_install,
+            source=fetched.source,
+            overlays=overlays,
+            settings=set_values,
+        )
+    _render_result(result, as_json, explain)
+
+
+def parse_assignments(values: tuple[str, ...], flag: str) -> dict[str, str]:
+    """Split ``KEY=VALUE`` option values into a dict, rejecting malformed ones."""
+    from nodeship.errors import InvalidInputError
+
+    parsed = {}
+    for value in values:
+        key, separator, text = value.partition("=")
+        if not separator or not key.strip():
+            raise InvalidInputError(
+                f"{flag} {value!r} is not KEY=VALUE",
+                hint=f"write {flag} team=payments",
+            )
+        parsed[key.strip()] = text
+    return parsed
+
+
+def _collect(
+    directory: Path | None,
+    answers_file: Path | None,
+    config_file: Path | None,
+    yes: bool,
+    flags: dict[str, str | None],
+) -> dict[str, Any]:
+    """Collect the answers from flags, files, company config and prompts."""
     from nodeship.answers import Preset, collect_answers
     from nodeship.answers_file import load_answers_file
     from nodeship.config import config_files, load_config
-    from nodeship.generate import generate
     from nodeship.questions import Context
     from nodeship.releases import load_table
-    from nodeship.template_source import builtin_template_dir
 
     given: dict[str, object] = load_answers_file(answers_file) if answers_file else {}
     given.update({key: value for key, value in flags.items() if value is not None})
@@ -107,18 +197,10 @@ def new(
     )
     for warning in collected.warnings:
         click.echo(f"warning: {warning}", err=True)
-
-    target = directory if directory else Path(collected.values["slug"])
-    result = generate(
-        answers=collected.values,
-        target=target,
-        template_dir=builtin_template_dir(),
-        install=not no_install,
-    )
-    _render_result(result, as_json)
+    return collected.values
 
 
-def _render_result(result: Any, as_json: bool) -> None:
+def _render_result(result: Any, as_json: bool, explain: bool) -> None:
     answers = result.answers
     if as_json:
         payload = {
@@ -127,6 +209,10 @@ def _render_result(result: Any, as_json: bool) -> None:
             "lockfile": result.lockfile,
             "answers": answers,
         }
+        if explain:
+            payload["files"] = [
+                {"path": path, "layer": layer} for path, layer in result.origins.items()
+            ]
         click.echo(json.dumps(payload, indent=2, ensure_ascii=False))
         return
     click.echo(f"Created {answers['name']} in {result.path}")
@@ -139,3 +225,8 @@ def _render_result(result: Any, as_json: bool) -> None:
         click.echo("  npm install          # creates package-lock.json for npm ci")
     click.echo("  npm test")
     click.echo("  nodeship verify      # builds and checks the image on Docker")
+    if explain:
+        click.echo("Files and the layer each came from:")
+        width = max(len(path) for path in result.origins)
+        for path, layer in result.origins.items():
+            click.echo(f"  {path:<{width}}  {layer}")

@@ -35,7 +35,7 @@ def verify(ctx: click.Context, directory: Path, keep: bool, as_json: bool) -> No
 
     Checks the user, secret files, production dependencies, OCI labels, the
     immutable tag, startup, health endpoint, SIGTERM shutdown and the build cache.
-    Exits 1 when a check fails. With -v, shows the whole build log.
+    Exits 1 when a check fails. `nodeship -v verify` also shows the whole build log.
     """
     from nodeship.verify import verify_project
 
@@ -52,9 +52,9 @@ def _print_progress(event: ProgressEvent) -> None:
     """Print phases and build steps on stderr; other build output only with -v."""
     if event.kind == "phase":
         click.echo(f"==> {event.message}", err=True)
-    elif event.kind == "step":
-        click.echo(f"    {event.message}", err=True)
-    elif logging.getLogger("nodeship").isEnabledFor(logging.INFO):
+        return
+    verbose = logging.getLogger("nodeship").isEnabledFor(logging.INFO)
+    if event.kind == "step" or verbose:
         click.echo(f"    {event.message}", err=True)
 
 

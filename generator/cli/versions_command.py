@@ -1,4 +1,4 @@
-"""``nodeship versions``: show the shipped Node.js release table."""
+"""``nodeship versions``: show the Node.js release table, optionally refreshed."""
 
 from __future__ import annotations
 
@@ -7,16 +7,98 @@ from datetime import date
 
 import click
 
-from nodeship.releases import load_table
+from nodeship.refresh import (
+    DEFAULT_NODE_INDEX_URL,
+    DEFAULT_REGISTRY_TAGS_URL,
+    DEFAULT_TIMEOUT_SECONDS,
+    RefreshResult,
+)
+from nodeship.releases import ReleaseTable
 
 
 @click.command("versions")
 @click.option("--json", "as_json", is_flag=True, help="Print the table as JSON.")
-def versions(as_json: bool) -> None:
-    """Show Node.js lines, their status today and the Alpine images published."""
-    table = load_table()
+@click.option(
+    "--refresh",
+    is_flag=True,
+    help="Fetch new releases and Alpine images from the network and cache them. "
+    "Offline, the table shipped with nodeship is shown with a notice.",
+)
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    default=DEFAULT_TIMEOUT_SECONDS,
+    show_default=True,
+    envvar="NODESHIP_REFRESH_TIMEOUT",
+    help="Seconds each --refresh request may take before nodeship gives up.",
+)
+@click.option(
+    "--index-url",
+    default=DEFAULT_NODE_INDEX_URL,
+    show_default=True,
+    envvar="NODESHIP_NODE_INDEX_URL",
+    help="URL of the Node.js release index (index.json) for --refresh.",
+)
+@click.option(
+    "--tags-url",
+    default=DEFAULT_REGISTRY_TAGS_URL,
+    show_default=True,
+    envvar="NODESHIP_REGISTRY_TAGS_URL",
+    help="URL of the first page of node image tags for --refresh, in the Docker "
+    "Hub API format.",
+)
+def versions(
+    as_json: bool, refresh: bool, timeout: float, index_url: str, tags_url: str
+) -> None:
+    """Show Node.js lines, their status today and the Alpine images published.
+
+    The table is the one shipped with nodeship plus the versions that the last
+    --refresh found.
+    """
     today = date.today()
-    rows = [
+    if refresh:
+        from nodeship.refresh import refresh_release_table
+
+        result = refresh_release_table(
+            index_url=index_url, tags_url=tags_url, timeout=timeout, today=today
+        )
+        _report_refresh(result)
+        table = result.table
+    else:
+        from nodeship.refresh import load_current_table
+
+        table = load_current_table()
+
+    if as_json:
+        click.echo(json.dumps(_table_rows(table, today), indent=2))
+        return
+    _print_table(table, today)
+
+
+def _report_refresh(result: RefreshResult) -> None:
+    """Print what the refresh did on stderr, so stdout stays the table."""
+    if result.notice:
+        click.echo(f"notice: {result.notice}", err=True)
+        return
+    added = ", ".join(result.added_versions) or "none"
+    message = f"Refreshed the release table: new versions: {added}"
+    if result.added_variants:
+        message += f"; new Alpine images: {', '.join(result.added_variants)}"
+    if result.cache_written:
+        message += f". Saved to {result.cache_path}"
+    click.echo(message, err=True)
+    for major in result.unscheduled_majors:
+        click.echo(
+            f"notice: Node.js {major} has Alpine images but no line in nodeship's "
+            "schedule, so it is left out; upgrade nodeship to use it",
+            err=True,
+        )
+    for warning in result.warnings:
+        click.echo(f"warning: {warning}", err=True)
+
+
+def _table_rows(table: ReleaseTable, today: date) -> list[dict[str, object]]:
+    return [
         {
             "major": line.major,
             "codename": line.codename,
@@ -25,13 +107,16 @@ def versions(as_json: bool) -> None:
             "newest": line.newest.version,
             "alpine": list(line.newest.alpine),
             "versions": [release.version for release in line.releases],
+            "releases": [
+                {"version": release.version, "alpine": list(release.alpine)}
+                for release in line.releases
+            ],
         }
         for line in table.lines
     ]
-    if as_json:
-        click.echo(json.dumps(rows, indent=2))
-        return
 
+
+def _print_table(table: ReleaseTable, today: date) -> None:
     from rich.console import Console
     from rich.table import Table
 

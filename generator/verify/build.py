@@ -1,4 +1,4 @@
-"""Make sure the base images exist, then build the project image with the classic builder.
+"""Check the base images, then build the project image with the classic builder.
 
 The Docker SDK's build endpoint runs the classic builder, not BuildKit, so the build
 log has the classic shape: ``Step 3/9 : RUN npm ci``, then the step's output, then
@@ -83,7 +83,7 @@ def build_image(
     build_args: dict[str, str],
     progress: ProgressCallback | None = None,
 ) -> BuildResult:
-    """Build ``context`` into an image tagged ``tag`` and stream the log to ``progress``.
+    """Build ``context`` as ``tag`` and stream the build log to ``progress``.
 
     Raises:
         BuildFailedError: a step failed; the message contains that step's output.

@@ -9,7 +9,7 @@ from typing import Any
 
 from nodeship.verify.build import BuildResult, BuildStep, dependency_install_steps
 from nodeship.verify.project import Project
-from nodeship.verify.report import CheckResult, Status
+from nodeship.verify.report import CheckResult, Measurements, Status
 from nodeship.verify.run import RunResult
 
 REQUIRED_LABELS = tuple(
@@ -53,21 +53,20 @@ class ImageFacts:
 
 
 def check_non_root(facts: ImageFacts, run: RunResult) -> CheckResult:
-    """Pass when PID 1 runs with a uid other than 0 and the image sets USER to non-root."""
+    """Pass when PID 1 runs with a uid other than 0 and USER names a non-root user."""
+    name = "non_root_user"
+    uid = run.process_uid
     user = facts.user or "(unset, so root)"
-    value = (
-        f"uid {run.process_uid if run.process_uid is not None else '?'}, USER {user}"
-    )
+    value = f"uid {uid if uid is not None else '?'}, USER {user}"
+    measurements: Measurements = {"uid": uid, "user": facts.user}
     user_is_root = facts.user.split(":")[0] in ("", "0", "root")
-    if run.process_uid is None:
-        return CheckResult(
-            "non_root_user", Status.FAIL, value, "the uid of PID 1 could not be read"
-        )
-    if run.process_uid == 0 or user_is_root:
-        return CheckResult(
-            "non_root_user", Status.FAIL, value, "the service runs as root"
-        )
-    return CheckResult("non_root_user", Status.PASS, value)
+    if uid is None:
+        detail = "the uid of PID 1 could not be read"
+    elif uid == 0 or user_is_root:
+        detail = "the service runs as root"
+    else:
+        return CheckResult(name, Status.PASS, value, "", measurements)
+    return CheckResult(name, Status.FAIL, value, detail, measurements)
 
 
 def is_secret_or_test_path(path: str) -> bool:
@@ -82,29 +81,31 @@ def is_secret_or_test_path(path: str) -> bool:
         return True
     if name.startswith(".env") and name != ".env.example":
         return True
-    return (
-        name == ".npmrc" or name.endswith((".pem", ".key")) or name.startswith("id_rsa")
-    )
+    if name == ".npmrc" or name.startswith("id_rsa"):
+        return True
+    return name.endswith((".pem", ".key"))
 
 
 def check_no_secret_files(facts: ImageFacts) -> CheckResult:
-    """Fail when the app folder, outside node_modules, holds secrets or tests.
+    """Fail when the app folder, outside node_modules, contains secrets or tests.
 
     Packages under node_modules ship their own test folders and fixture keys, which
     come from the registry rather than from the project, so they are not scanned.
     """
+    name = "no_secret_files"
     own_files = [
         path for path in facts.app_files if not path.startswith("node_modules")
     ]
     found = [path for path in own_files if is_secret_or_test_path(path)]
     value = f"{len(found)} of {len(own_files)} files in {facts.workdir}"
+    measurements: Measurements = {"found": len(found), "scanned": len(own_files)}
     if found:
-        return CheckResult("no_secret_files", Status.FAIL, value, _list_paths(found))
-    return CheckResult("no_secret_files", Status.PASS, value)
+        return CheckResult(name, Status.FAIL, value, _list(found), measurements)
+    return CheckResult(name, Status.PASS, value, "", measurements)
 
 
 def installed_packages(app_files: list[str]) -> list[str]:
-    """Return the lockfile keys (``node_modules/x``) of the packages in ``app_files``."""
+    """Return the lockfile keys (``node_modules/x``) of the packages installed."""
     packages = []
     for path in app_files:
         match = _PACKAGE_MANIFEST.match(path)
@@ -114,11 +115,12 @@ def installed_packages(app_files: list[str]) -> list[str]:
 
 
 def check_production_dependencies(facts: ImageFacts, project: Project) -> CheckResult:
-    """Fail when node_modules holds a package that only devDependencies need.
+    """Fail when node_modules contains a package that only devDependencies need.
 
-    The lockfile marks such packages with ``"dev": true``. Without a lockfile, the
-    top-level packages are compared with package.json's devDependencies.
+    The lockfile marks such packages with ``"dev": true``. Packages the lockfile
+    does not list are compared with package.json's devDependencies by name.
     """
+    name = "production_dependencies"
     packages = installed_packages(facts.app_files)
     dev_only = []
     for key in packages:
@@ -127,36 +129,32 @@ def check_production_dependencies(facts: ImageFacts, project: Project) -> CheckR
             if entry.get("dev") is True:
                 dev_only.append(key)
             continue
-        name = key.removeprefix("node_modules/")
-        if name in project.dev_dependencies and name not in project.dependencies:
+        package_name = key.rsplit("node_modules/", 1)[-1]
+        is_dev = package_name in project.dev_dependencies
+        if is_dev and package_name not in project.dependencies:
             dev_only.append(key)
     value = f"{len(packages)} packages, {len(dev_only)} dev-only"
+    measurements: Measurements = {"packages": len(packages), "dev_only": len(dev_only)}
     if dev_only:
-        return CheckResult(
-            "production_dependencies", Status.FAIL, value, _list_paths(dev_only)
-        )
-    return CheckResult("production_dependencies", Status.PASS, value)
+        return CheckResult(name, Status.FAIL, value, _list(dev_only), measurements)
+    return CheckResult(name, Status.PASS, value, "", measurements)
 
 
 def check_oci_labels(facts: ImageFacts, project: Project) -> CheckResult:
-    """Pass when every required OCI label is set and the version matches package.json."""
+    """Pass when each required OCI label is set and the version matches package.json."""
+    name = "oci_labels"
     missing = [key for key in REQUIRED_LABELS if not facts.labels.get(key, "").strip()]
-    present = len(REQUIRED_LABELS) - len(missing)
-    value = f"{present} of {len(REQUIRED_LABELS)} set"
+    value = f"{len(REQUIRED_LABELS) - len(missing)} of {len(REQUIRED_LABELS)} set"
     if missing:
-        return CheckResult(
-            "oci_labels", Status.FAIL, value, "missing: " + ", ".join(missing)
-        )
+        return CheckResult(name, Status.FAIL, value, "missing: " + ", ".join(missing))
     labelled_version = facts.labels["org.opencontainers.image.version"]
     if labelled_version != project.version:
-        return CheckResult(
-            "oci_labels",
-            Status.FAIL,
-            value,
+        detail = (
             f"org.opencontainers.image.version is {labelled_version!r}, but "
-            f"package.json has {project.version!r}",
+            f"package.json has {project.version!r}"
         )
-    return CheckResult("oci_labels", Status.PASS, value)
+        return CheckResult(name, Status.FAIL, value, detail)
+    return CheckResult(name, Status.PASS, value)
 
 
 def check_image_tag(project: Project) -> CheckResult:
@@ -168,92 +166,102 @@ def check_image_tag(project: Project) -> CheckResult:
 
 def check_image_size(facts: ImageFacts) -> list[CheckResult]:
     """Report the image size in MB (10^6 bytes) and the layer count, with no limit."""
-    return [
-        CheckResult("image_size", Status.INFO, f"{facts.size_bytes / 1e6:.1f} MB"),
-        CheckResult("layer_count", Status.INFO, str(facts.layer_count)),
-    ]
+    size = CheckResult(
+        "image_size",
+        Status.INFO,
+        f"{facts.size_bytes / 1e6:.1f} MB",
+        measurements={"bytes": facts.size_bytes},
+    )
+    layers = CheckResult(
+        "layer_count",
+        Status.INFO,
+        str(facts.layer_count),
+        measurements={"layers": facts.layer_count},
+    )
+    return [size, layers]
 
 
 def check_startup(run: RunResult) -> CheckResult:
     """Pass when the container became healthy (api) or kept running (worker)."""
+    measurements: Measurements = {"seconds": run.startup_seconds}
     if not run.up or run.startup_seconds is None:
-        return CheckResult(
-            "startup", Status.FAIL, "not up", _with_logs(run.startup_detail, run)
-        )
-    return CheckResult(
-        "startup", Status.PASS, f"{run.startup_seconds:.1f} s", run.startup_detail
-    )
+        detail = _with_logs(run.startup_detail, run)
+        return CheckResult("startup", Status.FAIL, "not up", detail, measurements)
+    value = f"{run.startup_seconds:.1f} s"
+    return CheckResult("startup", Status.PASS, value, run.startup_detail, measurements)
 
 
 def check_health_endpoint(run: RunResult) -> CheckResult:
     """Pass when the health endpoint, called from the host, returned a 2xx status."""
     status = run.health_status
     value = str(status) if status is not None else "no response"
-    if status is not None and 200 <= status < 300:
-        return CheckResult("health_endpoint", Status.PASS, value, run.health_detail)
-    return CheckResult("health_endpoint", Status.FAIL, value, run.health_detail)
+    ok = status is not None and 200 <= status < 300
+    return CheckResult(
+        "health_endpoint",
+        Status.PASS if ok else Status.FAIL,
+        value,
+        run.health_detail,
+        {"status": status},
+    )
 
 
 def check_shutdown(run: RunResult) -> CheckResult:
     """Pass when SIGTERM stopped the container with exit code 0 in under 2 s."""
+    name = "graceful_shutdown"
+    measurements: Measurements = {
+        "seconds": run.stop_seconds,
+        "exit_code": run.exit_code,
+    }
     if run.stop_seconds is None:
         exit_code = run.exit_code if run.exit_code is not None else "?"
-        return CheckResult(
-            "graceful_shutdown",
-            Status.FAIL,
-            f"not running (exit code {exit_code})",
-            "the container had stopped before SIGTERM was sent",
-        )
+        value = f"not running (exit code {exit_code})"
+        detail = "the container had stopped before SIGTERM was sent"
+        return CheckResult(name, Status.FAIL, value, detail, measurements)
+
     value = f"{run.stop_seconds:.2f} s, exit code {run.exit_code}"
     if run.exit_code != 0:
-        return CheckResult(
-            "graceful_shutdown",
-            Status.FAIL,
-            value,
-            _with_logs("a non-zero exit code", run),
+        detail = _with_logs(f"exit code {run.exit_code}, expected 0", run)
+    elif run.stop_seconds >= MAX_STOP_SECONDS:
+        detail = (
+            f"stopping took {MAX_STOP_SECONDS:g} s or more: the SIGTERM handler is "
+            "missing or slow, or node is not PID 1"
         )
-    if run.stop_seconds >= MAX_STOP_SECONDS:
-        return CheckResult(
-            "graceful_shutdown",
-            Status.FAIL,
-            value,
-            f"stopping took {MAX_STOP_SECONDS:g} s or more; the SIGTERM handler is "
-            "missing or slow, or node is not PID 1",
-        )
-    return CheckResult("graceful_shutdown", Status.PASS, value)
+    else:
+        return CheckResult(name, Status.PASS, value, "", measurements)
+    return CheckResult(name, Status.FAIL, value, detail, measurements)
 
 
 def check_dependency_cache(
     first: BuildResult, rebuild: BuildResult | None, changed_file: str | None
 ) -> CheckResult:
-    """Pass when the rebuild after a source change took every install step from cache."""
+    """Pass when the rebuild after a source change took each install step from cache."""
+    name = "dependency_layer_cached"
     if rebuild is None or changed_file is None:
         return CheckResult(
-            "dependency_layer_cached",
-            Status.INFO,
-            "not measured",
-            "no source file to change",
+            name, Status.INFO, "not measured", "no source file to change"
         )
     first_steps = dependency_install_steps(first.steps)
     rebuilt_steps = dependency_install_steps(rebuild.steps)
     if not rebuilt_steps:
-        return CheckResult(
-            "dependency_layer_cached",
-            Status.FAIL,
-            "no install step",
-            "no RUN npm ci step found",
-        )
+        detail = "no RUN step installs dependencies (npm ci, npm install, ...)"
+        return CheckResult(name, Status.FAIL, "no install step", detail)
+
     rebuilt = [step for step in rebuilt_steps if not _reused(step, first_steps)]
-    value = f"{len(rebuilt_steps) - len(rebuilt)} of {len(rebuilt_steps)} reused"
+    reused_count = len(rebuilt_steps) - len(rebuilt)
+    value = f"{reused_count} of {len(rebuilt_steps)} reused"
+    measurements: Measurements = {
+        "reused": reused_count,
+        "install_steps": len(rebuilt_steps),
+        "changed_file": changed_file,
+    }
     detail = f"after a change to {changed_file}"
     if rebuilt:
-        names = "; ".join(
+        steps = "; ".join(
             f"step {step.number} ({step.instruction})" for step in rebuilt
         )
-        return CheckResult(
-            "dependency_layer_cached", Status.FAIL, value, f"{detail}, rebuilt: {names}"
-        )
-    return CheckResult("dependency_layer_cached", Status.PASS, value, detail)
+        detail = f"{detail}, rebuilt: {steps}"
+        return CheckResult(name, Status.FAIL, value, detail, measurements)
+    return CheckResult(name, Status.PASS, value, detail, measurements)
 
 
 def _reused(step: BuildStep, first_steps: list[BuildStep]) -> bool:
@@ -266,20 +274,18 @@ def _reused(step: BuildStep, first_steps: list[BuildStep]) -> bool:
 
 def check_npm_config_warnings(build: BuildResult) -> CheckResult:
     """Fail when the build log has ``npm warn config`` lines (deprecated options)."""
+    name = "npm_config_warnings"
     warnings = [line.strip() for line in build.log if _NPM_CONFIG_WARNING.search(line)]
+    measurements: Measurements = {"warnings": len(warnings)}
     if warnings:
-        return CheckResult(
-            "npm_config_warnings",
-            Status.FAIL,
-            str(len(warnings)),
-            _list_paths(warnings),
-        )
-    return CheckResult("npm_config_warnings", Status.PASS, "0")
+        value = str(len(warnings))
+        return CheckResult(name, Status.FAIL, value, _list(warnings), measurements)
+    return CheckResult(name, Status.PASS, "0", "", measurements)
 
 
-def _list_paths(paths: list[str]) -> str:
-    listed = ", ".join(paths[:_LISTED_PATHS])
-    remaining = len(paths) - _LISTED_PATHS
+def _list(items: list[str]) -> str:
+    listed = ", ".join(items[:_LISTED_PATHS])
+    remaining = len(items) - _LISTED_PATHS
     return listed + (f" and {remaining} more" if remaining > 0 else "")
 
 

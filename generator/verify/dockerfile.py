@@ -49,9 +49,10 @@ class Dockerfile:
         stage_names: set[str] = set()
         images: list[str] = []
         for stage in self.stages:
-            if stage.image.lower() not in stage_names and stage.image != "scratch":
-                if stage.image not in images:
-                    images.append(stage.image)
+            is_stage = stage.image.lower() in stage_names
+            is_new = stage.image not in images and stage.image != "scratch"
+            if is_new and not is_stage:
+                images.append(stage.image)
             if stage.name:
                 stage_names.add(stage.name.lower())
         return images

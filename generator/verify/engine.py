@@ -24,7 +24,7 @@ def connect_engine() -> docker.DockerClient:
     """Return a client for the engine from ``DOCKER_HOST`` and the Docker settings.
 
     Raises:
-        EngineUnreachableError: the engine did not answer a ping.
+        EngineUnreachableError: the engine did not respond to a ping.
     """
     address = engine_address()
     logger.info("connecting to the Docker engine at %s", address)

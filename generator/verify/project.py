@@ -7,7 +7,7 @@ import logging
 import re
 import subprocess
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +17,7 @@ from nodeship.verify.tag import compute_image_tag
 
 logger = logging.getLogger(__name__)
 
-# The answers record that `nodeship new` writes into each project.
+# The record of answers that `nodeship new` writes into each project.
 ANSWERS_RECORD = ".nodeship.json"
 
 # Build argument names that carry each OCI label value, in order of preference. Only
@@ -178,4 +178,4 @@ def git_revision(path: Path) -> str:
 
 def rfc3339_now() -> str:
     """Return the current UTC time in RFC 3339, e.g. 2025-01-31T12:00:00Z."""
-    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

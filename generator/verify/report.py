@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
+# Numbers and strings a check measured, keyed by what they are, e.g. "seconds".
+Measurements = dict[str, float | int | str | None]
 
-class Status(str, Enum):
+
+class Status(StrEnum):
     """Outcome of one check. ``INFO`` records a measurement that has no limit."""
 
     PASS = "pass"
@@ -20,15 +23,15 @@ class Status(str, Enum):
 class CheckResult:
     """One check: its name, outcome, the measured value and an optional detail.
 
-    ``value`` is the measurement as text for people; ``measurements`` holds the
-    same numbers for programs, e.g. ``{"seconds": 0.13, "exit_code": 0}``.
+    ``value`` is the measurement as text for people; ``measurements`` contains
+    the same numbers for programs, e.g. ``{"seconds": 0.13, "exit_code": 0}``.
     """
 
     name: str
     status: Status
     value: str
     detail: str = ""
-    measurements: dict[str, float | int | str | None] = field(default_factory=dict)
+    measurements: Measurements = field(default_factory=dict)
 
     @property
     def failed(self) -> bool:

@@ -35,7 +35,7 @@ class RunSettings:
 
 @dataclass
 class RunResult:
-    """What running the container showed; ``None`` where a step did not get that far."""
+    """Measurements of one container run; ``None`` where a step did not get that far."""
 
     container_id: str
     up: bool

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import contextlib
-import io
+import functools
 import logging
 import shutil
-import tarfile
 import tempfile
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +24,7 @@ from nodeship.verify.build import (
     image_attributes,
 )
 from nodeship.verify.engine import connect_engine
+from nodeship.verify.files import list_container_files
 from nodeship.verify.project import Project, load_project, rfc3339_now
 from nodeship.verify.report import (
     CheckResult,
@@ -31,14 +32,22 @@ from nodeship.verify.report import (
     ProgressEvent,
     VerifyReport,
 )
-from nodeship.verify.run import RunSettings, run_container
+from nodeship.verify.run import RunResult, RunSettings, run_container
 
 logger = logging.getLogger(__name__)
 
 _SOURCE_SUFFIXES = (".js", ".mjs", ".cjs", ".ts", ".mts", ".cts")
-# Folders left out of the copy used for the rebuild; .dockerignore files leave
-# them out of the build context as well.
+# Folders left out of the copy used for the rebuild; the generated .dockerignore
+# leaves them out of the build context as well.
 _COPY_IGNORED = shutil.ignore_patterns("node_modules", ".git")
+
+
+@dataclass
+class _Rebuild:
+    """The build after a source change, or why there was none."""
+
+    result: BuildResult | None = None
+    changed_file: str | None = None
 
 
 def verify_project(
@@ -54,12 +63,12 @@ def verify_project(
 
     The image is tagged ``nodeship-verify/<name>:<immutable tag>``. Unless ``keep``
     is true, the container and the images built here are removed at the end, also
-    when a step fails.
+    when a step fails. ``health_timeout`` is in seconds.
 
     Raises:
         InvalidInputError: the folder is not a project (package.json or Dockerfile
             missing or invalid).
-        EngineUnreachableError: no Docker engine answered.
+        EngineUnreachableError: the Docker engine did not respond to a ping.
         BaseImageUnavailableError: a base image is neither present nor pullable.
         BuildFailedError: the image build failed.
     """
@@ -83,11 +92,12 @@ def verify_project(
             progress=emit,
         )
         created.images.append(image)
+        created.add_step_images(build, always_removed=False)
 
-        rebuild, changed_file = None, None
+        rebuild = _Rebuild()
         if check_rebuild:
-            rebuild, changed_file = _rebuild_after_source_change(
-                client, project, image, created, emit
+            rebuild = _rebuild_after_source_change(
+                client, project, image=image, created=created, emit=emit
             )
 
         emit.phase(f"running {image}")
@@ -105,34 +115,34 @@ def verify_project(
             on_created=created.containers.append,
         )
         container = created.containers[-1]
+
         emit.phase("checking the image")
         attributes = image_attributes(client, build.image_id)
         workdir = str((attributes.get("Config") or {}).get("WorkingDir") or "/")
-        facts = checks.ImageFacts.from_inspect(
-            attributes, _list_app_files(container, workdir)
-        )
-
-        report = VerifyReport(
+        app_files = list_container_files(container, workdir)
+        facts = checks.ImageFacts.from_inspect(attributes, app_files)
+        return VerifyReport(
             project_dir=str(project.path),
             image=image,
             image_id=build.image_id,
             image_tag=project.image_tag or "",
             base_images=base_images,
             container=str(container.name),
-            checks=_run_checks(project, facts, build, rebuild, changed_file, run),
+            checks=_run_checks(
+                project=project, facts=facts, build=build, rebuild=rebuild, run=run
+            ),
             kept=keep,
             build_log=build.log,
         )
-    return report
 
 
 def _run_checks(
+    *,
     project: Project,
     facts: checks.ImageFacts,
     build: BuildResult,
-    rebuild: BuildResult | None,
-    changed_file: str | None,
-    run: Any,
+    rebuild: _Rebuild,
+    run: RunResult,
 ) -> list[CheckResult]:
     results = [
         checks.check_non_root(facts, run),
@@ -147,7 +157,7 @@ def _run_checks(
         results.append(checks.check_health_endpoint(run))
     results += [
         checks.check_shutdown(run),
-        checks.check_dependency_cache(build, rebuild, changed_file),
+        checks.check_dependency_cache(build, rebuild.result, rebuild.changed_file),
         checks.check_npm_config_warnings(build),
     ]
     return results
@@ -156,30 +166,32 @@ def _run_checks(
 def _rebuild_after_source_change(
     client: docker.DockerClient,
     project: Project,
+    *,
     image: str,
     created: _Created,
     emit: _Emitter,
-) -> tuple[BuildResult | None, str | None]:
+) -> _Rebuild:
     """Rebuild a copy of the project with one source file changed.
 
     The rebuild gets a new creation time and revision, as the CI build of the next
-    commit would, so ARGs declared above the install step also show up as a miss.
+    commit would, so label ARGs declared above the install step show up as a miss.
     """
     with tempfile.TemporaryDirectory(prefix="nodeship-verify-") as scratch:
         copy = Path(scratch) / project.path.name
         shutil.copytree(project.path, copy, ignore=_COPY_IGNORED, symlinks=True)
-        changed = _change_one_source_file(copy)
-        if changed is None:
+        changed_file = _change_one_source_file(copy)
+        if changed_file is None:
             logger.info("no source file found to change; skipping the rebuild")
-            return None, None
+            return _Rebuild()
+
         rebuild_image = f"{image}-rebuild-{uuid.uuid4().hex[:8]}"
-        emit.phase(f"rebuilding after a change to {changed}")
+        emit.phase(f"rebuilding after a change to {changed_file}")
         label_values = {
             **project.label_values,
             "created": rfc3339_now(),
             "revision": "verify-rebuild",
         }
-        rebuild = build_image(
+        result = build_image(
             client,
             context=copy,
             tag=rebuild_image,
@@ -189,16 +201,14 @@ def _rebuild_after_source_change(
         created.images.append(rebuild_image)
         # The rebuild image only serves the comparison, so even --keep drops it.
         created.always_removed.append(rebuild_image)
-        return rebuild, changed
+        created.add_step_images(result, always_removed=True)
+        return _Rebuild(result, changed_file)
 
 
 def _change_one_source_file(project_copy: Path) -> str | None:
     """Append a comment to the first source file under src/, else at the top level."""
-    candidates = (
-        sorted((project_copy / "src").rglob("*"))
-        if (project_copy / "src").is_dir()
-        else []
-    )
+    source_dir = project_copy / "src"
+    candidates = sorted(source_dir.rglob("*")) if source_dir.is_dir() else []
     candidates += sorted(project_copy.glob("*"))
     for path in candidates:
         if path.is_file() and path.suffix in _SOURCE_SUFFIXES:
@@ -210,42 +220,8 @@ def _change_one_source_file(project_copy: Path) -> str | None:
     return None
 
 
-def _list_app_files(container: Any, workdir: str) -> list[str]:
-    """Return every path under ``workdir`` in the container, relative to it."""
-    stream, _ = container.get_archive(workdir)
-    paths = []
-    with tarfile.open(fileobj=_ChunkReader(stream), mode="r|") as archive:
-        for member in archive:
-            _, _, relative = member.name.partition("/")
-            if relative:
-                paths.append(relative)
-    return sorted(paths)
-
-
-class _ChunkReader(io.RawIOBase):
-    """A read-only file over an iterator of byte chunks, for streaming tar reads."""
-
-    def __init__(self, chunks: Iterator[bytes]) -> None:
-        self._chunks = iter(chunks)
-        self._buffer = b""
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, target: Any) -> int:
-        while not self._buffer:
-            chunk = next(self._chunks, None)
-            if chunk is None:
-                return 0
-            self._buffer = chunk
-        size = min(len(target), len(self._buffer))
-        target[:size] = self._buffer[:size]
-        self._buffer = self._buffer[size:]
-        return size
-
-
 class _Emitter:
-    """Send progress events to the caller's callback and to the log."""
+    """Send progress events to the caller's callback."""
 
     def __init__(self, progress: ProgressCallback | None) -> None:
         self._progress = progress
@@ -260,13 +236,26 @@ class _Emitter:
         self(ProgressEvent("phase", message))
 
 
+@dataclass
 class _Created:
-    """Containers and image tags made during one run, for the cleanup."""
+    """Containers, image tags and step images made during one run, for the cleanup.
 
-    def __init__(self) -> None:
-        self.containers: list[Any] = []
-        self.images: list[str] = []
-        self.always_removed: list[str] = []
+    Step images are the layers that a build made and did not take from the cache.
+    Removing the final tag removes its parent layers, but not those of an earlier
+    stage of a multi-stage build, which would stay behind as dangling images.
+    """
+
+    containers: list[Any] = field(default_factory=list)
+    images: list[str] = field(default_factory=list)
+    always_removed: list[str] = field(default_factory=list)
+    step_images: list[tuple[str, bool]] = field(default_factory=list)
+
+    def add_step_images(self, build: BuildResult, *, always_removed: bool) -> None:
+        for step in build.steps:
+            # A FROM step's image is the base image, which the build did not make.
+            is_from = step.instruction.upper().startswith("FROM")
+            if step.image_id and not step.cached and not is_from:
+                self.step_images.append((step.image_id, always_removed))
 
 
 @contextlib.contextmanager
@@ -278,15 +267,38 @@ def _cleanup(client: docker.DockerClient, *, keep: bool) -> Iterator[_Created]:
     finally:
         if not keep:
             for container in created.containers:
-                _ignore_missing(lambda c=container: c.remove(force=True))
+                logger.info("removing container %s", container.name)
+                _ignore_missing(functools.partial(container.remove, force=True))
         for image in reversed(created.images):
             if keep and image not in created.always_removed:
                 continue
             logger.info("removing image tag %s", image)
-            _ignore_missing(lambda i=image: client.images.remove(i))
+            _ignore_missing(functools.partial(client.images.remove, image))
+        for image_id, always_removed in reversed(created.step_images):
+            if keep and not always_removed:
+                continue
+            _remove_step_image(client, image_id)
 
 
-def _ignore_missing(action: Any) -> None:
+def _remove_step_image(client: docker.DockerClient, image_id: str) -> None:
+    """Remove a dangling step image; keep it when a tag or a child uses it."""
+    try:
+        # Removing an image by id also deletes its only tag, so tagged images stay.
+        if client.images.get(image_id).tags:
+            return
+        client.images.remove(image_id, noprune=False)
+    except docker.errors.NotFound:
+        pass
+    except docker.errors.APIError as error:
+        # 409 Conflict: the image is tagged or another image builds on it.
+        if error.status_code != 409:
+            logger.warning("cleanup failed: %s", error)
+        else:
+            logger.debug("kept step image %s: %s", image_id, error.explanation)
+
+
+def _ignore_missing(action: Callable[[], object]) -> None:
+    """Run a cleanup action; log its Docker error instead of raising it."""
     try:
         action()
     except docker.errors.NotFound:

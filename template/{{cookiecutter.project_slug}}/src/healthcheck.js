@@ -2,8 +2,8 @@
 // image has no curl. Exits 0 when GET /health returns a 2xx status, else 1.
 import { readConfig } from './config.js';
 
-// Docker's HEALTHCHECK --timeout is 3 s, so the probe gives up first and
-// reports its own failure.
+// The Dockerfile's HEALTHCHECK --timeout is 3 s, so the probe gives up first
+// and reports its own failure.
 const REQUEST_TIMEOUT_MS = 2000;
 
 const { port } = readConfig(process.env);

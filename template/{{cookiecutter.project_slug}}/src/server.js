@@ -1,10 +1,11 @@
 // Entry point of the HTTP service: listens on PORT and shuts down on SIGTERM or SIGINT.
 import { buildApp } from './app.js';
 import { readConfig } from './config.js';
+import { createLogger } from './logger.js';
 import { exitOnShutdownSignals } from './shutdown.js';
 
 const config = readConfig(process.env);
-const app = buildApp({ logger: { level: config.logLevel } });
+const app = buildApp({ loggerInstance: createLogger({ level: config.logLevel }) });
 
 exitOnShutdownSignals({
   logger: app.log,

@@ -3,9 +3,9 @@
  *
  * The process exits with code 0 when `close` resolves. It exits with code 1
  * when `close` rejects, when it has not settled after `timeoutMs`, or when a
- * second signal arrives during the shutdown, so a stuck close never hangs the
- * process. `logger` is a pino logger or any object with the same `info` and
- * `error` methods.
+ * second signal arrives during the shutdown. So a `close` that never settles
+ * ends the process after `timeoutMs`. `logger` is a pino logger or any object
+ * with the same `info` and `error` methods.
  */
 export function exitOnShutdownSignals({ logger, close, timeoutMs }) {
   let shuttingDown = false;

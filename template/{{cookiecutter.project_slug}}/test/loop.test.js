@@ -3,14 +3,14 @@ import { test } from 'node:test';
 
 import { createWorkLoop } from '../src/loop.js';
 
-/** A logger that records each call as { level, fields, msg }. */
+/** Creates a logger that records each call as { level, fields, msg }. */
 function createRecordingLogger() {
   const entries = [];
   const record = (level) => (fields, msg) => entries.push({ level, fields, msg });
   return { entries, info: record('info'), error: record('error') };
 }
 
-/** A promise with its resolve function, so a test decides when a job ends. */
+/** Creates a promise with its resolve function, so a test decides when a job ends. */
 function createDeferred() {
   let resolve;
   const promise = new Promise((resolvePromise) => {

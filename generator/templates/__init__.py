@@ -1,0 +1,1 @@
+"""Company templates: fetching, layering overlays, checking variables and hooks."""
