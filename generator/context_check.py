@@ -11,7 +11,7 @@ from datetime import date
 
 from nodeship.errors import InvalidInputError
 from nodeship.questions import QUESTIONS, Answers, Context
-from nodeship.releases import load_table
+from nodeship.refresh import load_current_table
 
 # Cookiecutter variable for each question, where the names differ.
 COOKIECUTTER_KEYS = {
@@ -25,7 +25,7 @@ COOKIECUTTER_KEYS = {
 
 def validate_context(variables: Mapping[str, str]) -> list[str]:
     """Return one message per invalid variable; an empty list means all are valid."""
-    context = Context(table=load_table(), today=date.today())
+    context = Context(table=load_current_table(), today=date.today())
     answers: Answers = {}
     problems = []
     for question in QUESTIONS:

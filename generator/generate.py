@@ -75,6 +75,7 @@ def cookiecutter_context(answers: Answers, *, install: bool) -> dict[str, str]:
         "alpine_version": answers["alpine"],
         "ci": answers["ci"],
         "image": answers["image"],
+        "updates": answers["updates"],
         "install": "yes" if install else "no",
     }
 
@@ -175,7 +176,7 @@ def render_project(
     )
     check_choices(composed.config, context, source.location)
     context.update(resolve_settings(composed.extra_variables, settings))
-    project = _render(composed.path, context, scratch)
+    project = _render(composed.path, context, scratch, name=source.location)
     origins = _output_origins(project, composed.origins, context)
     return RenderedProject(project, origins)
 
@@ -228,7 +229,10 @@ def _scratch_folder(parent: Path) -> Iterator[Path]:
         shutil.rmtree(scratch, ignore_errors=True)
 
 
-def _render(template_dir: Path, context: dict[str, str], scratch: Path) -> Path:
+def _render(
+    template_dir: Path, context: dict[str, str], scratch: Path, *, name: str
+) -> Path:
+    """Render the composed ``template_dir``. Errors call the template ``name``."""
     # Imported here: cookiecutter pulls in much of its dependency tree, which
     # `nodeship --help` and `--version` do not need.
     from cookiecutter.exceptions import CookiecutterException, FailedHookException
@@ -252,11 +256,11 @@ def _render(template_dir: Path, context: dict[str, str], scratch: Path) -> Path:
             )
     except FailedHookException as error:
         raise GenerationError(
-            f"a hook of template {template_dir} failed: {error}",
+            f"a hook of template {name} failed: {error}",
             hint="read the hook's output above; nothing was written",
         ) from None
     except (CookiecutterException, TemplateError) as error:
-        where = getattr(error, "filename", None) or template_dir
+        where = getattr(error, "filename", None) or name
         raise GenerationError(
             f"rendering {where} failed: {type(error).__name__}: {error}",
             hint="fix the template; nothing was written",

@@ -22,10 +22,14 @@ APP_TYPES = {
 }
 CI_PROVIDERS = {
     "github": "GitHub Actions: test, compute the tag, publish the image",
+    "gitlab": "GitLab CI: the same jobs in .gitlab-ci.yml",
     "none": "no CI files",
 }
-# GitLab CI is planned; until then it is rejected with a message instead of ignored.
-PLANNED_CI_PROVIDERS = ("gitlab",)
+UPDATE_BOTS = {
+    "none": "no update bot configuration",
+    "dependabot": "Dependabot (GitHub only): base image, npm packages, actions",
+    "renovate": "Renovate: base image with .nvmrc, npm packages, CI images",
+}
 
 _SEMVER = re.compile(
     r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?$"
@@ -156,11 +160,6 @@ def _choice_parser(
         allowed = choices(answers, context)
         if text in allowed:
             return text
-        if flag == "--ci" and text in PLANNED_CI_PROVIDERS:
-            raise InvalidInputError(
-                f"--ci {text} is not supported yet",
-                hint="pass --ci github or --ci none",
-            )
         raise InvalidInputError(
             f"{flag} {text!r} is not one of: {', '.join(allowed)}",
             hint=f"pass {flag} with one of: {', '.join(allowed)}",
@@ -225,6 +224,18 @@ def _alpine_choices(answers: Answers, context: Context) -> dict[str, str]:
     published = release.line.releases
     match = next(r for r in published if r.version == release.version)
     return {alpine: f"Alpine {alpine}" for alpine in sorted(match.alpine, reverse=True)}
+
+
+def _parse_updates(raw: object, answers: Answers, context: Context) -> str:
+    bot = _choice_parser("--updates", lambda answers, context: UPDATE_BOTS)(
+        raw, answers, context
+    )
+    if bot == "dependabot" and answers.get("ci") != "github":
+        raise InvalidInputError(
+            f"--updates dependabot needs --ci github, not --ci {answers.get('ci')}",
+            hint="pass --updates renovate, which runs on any host, or --updates none",
+        )
+    return bot
 
 
 def _is_api(answers: Answers) -> bool:
@@ -316,11 +327,20 @@ QUESTIONS: tuple[Question, ...] = (
     Question(
         name="ci",
         prompt="CI provider",
-        help="github or none (GitLab CI is not supported yet).",
+        help="github, gitlab or none.",
         parse=_choice_parser("--ci", lambda answers, context: CI_PROVIDERS),
         default=lambda answers, context: "github",
         choices=lambda answers, context: CI_PROVIDERS,
         required=True,
+    ),
+    Question(
+        name="updates",
+        prompt="Dependency update bot",
+        help="none, dependabot (GitHub only) or renovate: keeps the base image, "
+        ".nvmrc, npm packages and CI versions current.",
+        parse=_parse_updates,
+        default=lambda answers, context: "none",
+        choices=lambda answers, context: UPDATE_BOTS,
     ),
     Question(
         name="image",

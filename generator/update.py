@@ -70,7 +70,7 @@ class ProjectBehindError(NodeshipError):
 
 @dataclass(frozen=True)
 class UpdateResult:
-    """What an update changed, by path relative to the project."""
+    """The versions before and after an update, and the files it changed."""
 
     path: Path
     old: TemplateSource
@@ -160,6 +160,10 @@ def update_project(
         project,
         ProjectRecord(answers, new.source, record.overlays, record.settings),
     )
+    touched = {*files.added, *files.updated, *files.conflicts}
+    if "package.json" in touched:
+        # Both renders skip npm, so the merge never changes package-lock.json.
+        notes = (*notes, "package.json changed; run `npm install` to update the lock")
     logger.info("updated %s to %s", project, new.source.version)
     return UpdateResult(
         project, record.source, new.source, answers, changed, files, notes

@@ -17,6 +17,7 @@ VARIABLES = {
     "node_version": {{ cookiecutter.node_version | jsonify }},
     "alpine_version": {{ cookiecutter.alpine_version | jsonify }},
     "ci": {{ cookiecutter.ci | jsonify }},
+    "updates": {{ cookiecutter.updates | jsonify }},
     "image": {{ cookiecutter.image | jsonify }},
 }
 

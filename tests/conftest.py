@@ -61,8 +61,9 @@ def listing(folder: Path) -> list[str]:
 def isolated_config(
     tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
 ) -> Path:
-    """Keep the user's own nodeship config out of every test."""
+    """Keep the user's own nodeship config and release cache out of every test."""
     folder = tmp_path_factory.mktemp("xdg-config")
     monkeypatch.setenv("XDG_CONFIG_HOME", str(folder))
     monkeypatch.delenv("NODESHIP_CONFIG", raising=False)
+    monkeypatch.setenv("NODESHIP_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
     return folder

@@ -108,7 +108,8 @@ def test_implicit_name_counts_as_given() -> None:
         ("alpine", "3"),
         ("type", "maybe"),
         ("type", False),
-        ("ci", "gitlab"),
+        ("ci", "circleci"),
+        ("updates", "greenkeeper"),
         ("ci", "jenkins"),
         ("project_version", "1.0"),
         ("project_version", "1.0.0+build.5"),
@@ -133,10 +134,15 @@ def test_unknown_key_lists_valid_keys() -> None:
     assert "package_name" in raised.value.hint
 
 
-def test_gitlab_message_says_not_supported() -> None:
+def test_dependabot_needs_github() -> None:
     with pytest.raises(InvalidInputError) as raised:
-        collect({"name": "Orders", "ci": "gitlab"})
-    assert "not supported yet" in raised.value.message
+        collect({"name": "Orders", "ci": "gitlab", "updates": "dependabot"})
+    assert "--ci github" in raised.value.message
+
+
+def test_renovate_with_gitlab() -> None:
+    answers = collect({"name": "Orders", "ci": "gitlab", "updates": "renovate"})
+    assert answers["updates"] == "renovate"
 
 
 def test_port_accepts_number_from_file() -> None:

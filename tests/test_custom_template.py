@@ -268,3 +268,31 @@ def test_folder_without_config_rejected(tmp_path: Path, workdir: Path) -> None:
     )
     assert run.code == 2
     assert "has no cookiecutter.json" in run.stderr
+
+
+def test_trusted_pattern_allows_hooks(tmp_path: Path) -> None:
+    from nodeship.templates.errors import UntrustedHooksError
+    from nodeship.templates.record import TemplateSource
+    from nodeship.templates.trust import require_trusted_hooks
+
+    template = copy_builtin_template(tmp_path / "acme")
+    source = TemplateSource(
+        kind="git", location="https://git.acme.internal/platform/t.git", remote=True
+    )
+    require_trusted_hooks(
+        template, source, trust=False, trusted_patterns=["https://git.acme.internal/*"]
+    )
+    with pytest.raises(UntrustedHooksError) as raised:
+        require_trusted_hooks(
+            template, source, trust=False, trusted_patterns=["https://git.acme.com/*"]
+        )
+    assert "hooks/pre_gen_project.py" in raised.value.message
+
+
+def test_recorded_url_has_no_credentials() -> None:
+    from nodeship.templates.source import public_location
+
+    url = "https://deploy:s3cret@git.acme.internal/t.git?token=abc"
+    assert public_location(url) == "https://git.acme.internal/t.git"
+    ssh = "ssh://git@git.acme.internal/t.git"
+    assert public_location(ssh) == ssh

@@ -48,7 +48,7 @@ BAD_VALUES = [
     ("node", "v", "'v'"),
     ("alpine", "3.1", "never published"),
     ("alpine", "edge", "never published"),
-    ("ci", "gitlab", "not supported yet"),
+    ("updates", "greenkeeper", "'greenkeeper'"),
     ("ci", "travis", "'travis'"),
     ("image", "ghcr.io/Acme/x", "uppercase"),
     ("image", "ghcr.io/acme/x:latest", "tag"),

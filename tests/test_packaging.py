@@ -78,7 +78,8 @@ def test_wheel_generates_from_installed_template(tmp_path: Path) -> None:
         [
             str(venv / "bin" / "python"),
             "-c",
-            "from nodeship.template_source import builtin_template_dir as t; print(t())",
+            "from nodeship.template_source import builtin_template_dir; "
+            "print(builtin_template_dir())",
         ],
         cwd=work,
         PYTHONPATH="",

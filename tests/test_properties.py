@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 
 from hypothesis import given
@@ -55,12 +56,9 @@ def test_npm_scope_maps_to_valid_image(name: str) -> None:
 
 @given(st.text(max_size=30))
 def test_resolve_raises_only_input_errors(request_text: str) -> None:
-    try:
-        resolved = TABLE.resolve(request_text, None, TODAY)
-    except InvalidInputError as error:
-        assert error.hint
-        return
-    assert resolved.alpine
+    # Any other exception type escaping here would reach the user as a traceback.
+    with contextlib.suppress(InvalidInputError):
+        assert TABLE.resolve(request_text, None, TODAY).alpine
 
 
 @given(

@@ -254,6 +254,7 @@ def test_versions_reads_cache_after_refresh(
         ({"index": "hang"}, "timed out"),
         ({"tags-2": "hang"}, "timed out"),
     ],
+    ids=lambda value: "-".join(value) if isinstance(value, dict) else None,
 )
 def test_refresh_failure_falls_back(
     release_server: ReleaseServer,

@@ -235,3 +235,17 @@ def test_builtin_project_update_states_limit(workdir: Path) -> None:
     assert "EXPOSE 9000" in (project / "Dockerfile").read_text()
     commit_all(project, "Update")
     assert run_cli("check", str(project), cwd=workdir).code == 0
+
+
+def test_package_json_change_notes_lockfile(project: Path) -> None:
+    run = run_cli(
+        "update",
+        str(project),
+        "--answer",
+        "description=Takes orders",
+        cwd=project.parent,
+    )
+    assert run.code == 0, run.stderr
+    package = json.loads((project / "package.json").read_text())
+    assert package["description"] == "Takes orders"
+    assert "run `npm install` to update the lock" in run.stderr

@@ -20,7 +20,7 @@ logger = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class BumpResult:
-    """What a bump changed, or would change with ``dry_run``.
+    """The changes of a bump, or the changes it would make with ``dry_run``.
 
     ``changes`` is empty and ``notice`` gives the reason when the project already
     uses the requested image.
@@ -103,12 +103,14 @@ def bump_project(
     warnings = resolved.warnings
 
     if (resolved.version, resolved.alpine) == (state.node, state.alpine):
-        notice = (
-            f"{old.base_image} is already the image you asked for"
-            if node or alpine
-            else f"{old.base_image} is already the newest Node.js "
-            f"{state.node.split('.')[0]} image in the release table"
-        )
+        if node or alpine:
+            notice = f"{old.base_image} is already the requested image"
+        else:
+            major = state.node.split(".")[0]
+            notice = (
+                f"{old.base_image} is already the newest Node.js {major} image in "
+                "the release table (nodeship versions --refresh looks for newer ones)"
+            )
         return BumpResult(
             directory=directory,
             old=old,

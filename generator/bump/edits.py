@@ -64,14 +64,16 @@ class FileChange:
     summary: tuple[str, ...]
 
     def diff(self) -> str:
-        """Return a unified diff from the old to the new text."""
+        """Return a unified diff from the old to the new text, as git prints it."""
+        lines = difflib.unified_diff(
+            self.old_text.splitlines(keepends=True),
+            self.new_text.splitlines(keepends=True),
+            fromfile=f"a/{self.path}",
+            tofile=f"b/{self.path}",
+        )
         return "".join(
-            difflib.unified_diff(
-                self.old_text.splitlines(keepends=True),
-                self.new_text.splitlines(keepends=True),
-                fromfile=f"a/{self.path}",
-                tofile=f"b/{self.path}",
-            )
+            line if line.endswith("\n") else f"{line}\n\\ No newline at end of file\n"
+            for line in lines
         )
 
 

@@ -8,6 +8,7 @@ import sys
 import click
 
 from nodeship import __version__
+from nodeship.cli.bump_command import bump
 from nodeship.cli.config_command import config
 from nodeship.cli.new_command import new
 from nodeship.cli.verify_command import verify
@@ -30,6 +31,7 @@ def cli(verbose: int) -> None:
     )
 
 
+cli.add_command(bump)
 cli.add_command(config)
 cli.add_command(new)
 cli.add_command(verify)

@@ -163,7 +163,7 @@ def _collect(
     from nodeship.answers_file import load_answers_file
     from nodeship.config import config_files, load_config
     from nodeship.questions import Context
-    from nodeship.releases import load_table
+    from nodeship.refresh import load_current_table
 
     given: dict[str, object] = load_answers_file(answers_file) if answers_file else {}
     given.update({key: value for key, value in flags.items() if value is not None})
@@ -172,7 +172,7 @@ def _collect(
     config = load_config(config_files(config_file, start))
     policy = config.node_policy
     context = Context(
-        table=load_table(),
+        table=load_current_table(),
         today=date.today(),
         node_policy=str(policy.value) if policy else "any",
         policy_source=str(policy.source) if policy else "",

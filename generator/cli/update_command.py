@@ -137,7 +137,7 @@ def check(*, directory: Path, ref: str | None, as_json: bool) -> None:
     """Exit non-zero when DIRECTORY (default: .) is behind its template.
 
     For CI: exits 0 when the project records the template's newest version tag
-    (or --ref), and 1 when it is behind; `nodeship update` brings it up to date.
+    (or --ref), and 1 when it is behind. `nodeship update` brings it up to date.
     """
     from nodeship.update import ProjectBehindError, check_project
 

@@ -49,7 +49,7 @@ def verify(ctx: click.Context, directory: Path, keep: bool, as_json: bool) -> No
 
 
 def _print_progress(event: ProgressEvent) -> None:
-    """Print phases and build steps on stderr; other build output only with -v."""
+    """Print phases and build steps on stderr, and the other build output with -v."""
     if event.kind == "phase":
         click.echo(f"==> {event.message}", err=True)
         return

@@ -40,7 +40,7 @@ class MergeLabels:
 class MergeResult:
     """What the merge did to each file, as paths relative to the project.
 
-    ``kept`` holds files left as the project has them although the template changed
+    ``kept`` lists files left as the project has them although the template changed
     them: deleted in the project but changed in the template, or changed in the
     project but removed from the template. ``conflicts`` hold conflict markers,
     except binary files, which keep the project's version.

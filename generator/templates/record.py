@@ -20,7 +20,7 @@ TemplateKind = Literal["builtin", "path", "git", "zip"]
 
 @dataclass(frozen=True)
 class TemplateSource:
-    """Where a template came from and which version of it was rendered.
+    """The origin of a template and the version of it that was rendered.
 
     ``location`` is ``builtin``, an absolute path or a URL without credentials.
     ``commit`` and ``tag`` are set for git templates, ``sha256`` for zip files and

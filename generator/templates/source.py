@@ -199,7 +199,7 @@ def _download(url: str) -> bytes:
 
 
 def _extract_zip(data: bytes, into: Path, source: TemplateSource) -> FetchedTemplate:
-    """Unpack a zip whose top level, or single top folder, holds cookiecutter.json."""
+    """Unpack a zip with cookiecutter.json at its top level or in its one folder."""
     destination = into / "unpacked"
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:

@@ -1,9 +1,9 @@
 """Decide whether a template's hooks may run.
 
 Hooks are Python or shell scripts that run on this machine with the user's rights.
-Those of a template on a local path run like any code the user checked out; those of
-a template fetched from a URL run only with ``--trust`` or when the URL matches a
-trusted pattern.
+The hooks of a template on a local path run like any code the user checked out. The
+hooks of a template fetched from a URL run only with ``--trust`` or when the URL
+matches a trusted pattern.
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ def require_trusted_hooks(
     trust: bool,
     trusted_patterns: Sequence[str] = (),
 ) -> None:
-    """Raise UntrustedHooksError when a fetched template has hooks nobody trusted.
+    """Raise UntrustedHooksError when a fetched template has hooks and is not trusted.
 
     ``trusted_patterns`` are shell-style patterns of template URLs, such as
     ``https://git.acme.internal/*``.

@@ -28,7 +28,7 @@ _VALID_NAME = re.compile(r"^[A-Za-z_]\w*$")
 
 @dataclass
 class VariableUsage:
-    """Where each ``cookiecutter.X`` name is used, by template-relative path."""
+    """The template-relative paths that use each ``cookiecutter.X`` name."""
 
     used: dict[str, list[str]] = field(default_factory=dict)
 
@@ -145,7 +145,7 @@ def check_variables(
                 f"{where} uses cookiecutter.{name}, but the template's "
                 f'cookiecutter.json does not declare it; add "{name}": ""'
             )
-    if False:
+    if problems:
         raise TemplateMismatchError(
             f"template {template_name} does not match nodeship's variables:\n  "
             + "\n  ".join(problems),

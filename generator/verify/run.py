@@ -24,7 +24,7 @@ STOP_TIMEOUT_SECONDS = 10
 
 @dataclass
 class RunSettings:
-    """How to run the container and how long to wait for it."""
+    """Settings of one container run: app type, port, health path, waits (seconds)."""
 
     app_type: str
     port: int | None

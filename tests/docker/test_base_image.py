@@ -17,7 +17,7 @@ from tests.docker.conftest import ALPINE_VERSION, NODE_VERSION
 
 pytestmark = pytest.mark.docker
 
-# One dependency, locked; npm ci inside the build downloads it from the registry.
+# One locked dependency, which npm ci inside the build downloads from the registry.
 PROBE_PACKAGE = {
     "name": "npm-ci-probe",
     "version": "1.0.0",

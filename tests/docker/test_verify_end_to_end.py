@@ -1,8 +1,9 @@
 """``nodeship verify`` on generated api and worker projects, on a real Docker engine.
 
-Each project is generated from the template, salted with secret files, built and
-verified once per module with ``keep=True``, so the tests can also look into the
-image themselves. The fixtures remove the image and container afterwards.
+Each project gets secret files before it is built and verified once per module.
+The api project is rendered with cookiecutter's API and verified in-process with
+``keep=True``, so the tests can also look into the image themselves. The worker
+goes through the CLI as a user would: ``nodeship new``, then ``nodeship verify``.
 """
 
 from __future__ import annotations
@@ -67,17 +68,39 @@ def api_project(
 def worker_run(
     tmp_path_factory: pytest.TempPathFactory, base_image: str
 ) -> dict[str, Any]:
-    """Verify the worker through the CLI with --json; yield exit code and report."""
-    path = generate_project(
-        tmp_path_factory.mktemp("worker"),
-        name="Verify Worker",
-        app_type="worker",
-        version=PROJECT_VERSION,
+    """Run ``nodeship new`` then ``nodeship verify --json`` on a worker, as a user.
+
+    Returns both exit codes, the tag that ``new`` printed, verify's stderr and the
+    parsed report.
+    """
+    path = tmp_path_factory.mktemp("worker") / "verify-worker"
+    new = run_cli(
+        "new",
+        str(path),
+        "--yes",
+        "--name",
+        "Verify Worker",
+        "--type",
+        "worker",
+        "--node",
+        NODE_VERSION,
+        "--alpine",
+        ALPINE_VERSION,
+        "--ci",
+        "none",
+        "--project-version",
+        PROJECT_VERSION,
+        "--json",
     )
+    assert new.code == 0, new.stderr
     add_secret_files(path)
     run = run_cli("verify", str(path), "--json")
-    data = json.loads(run.stdout) if run.stdout.strip() else {}
-    return {"code": run.code, "stderr": run.stderr, "report": data}
+    return {
+        "new_tag": json.loads(new.stdout)["image_tag"],
+        "code": run.code,
+        "stderr": run.stderr,
+        "report": json.loads(run.stdout) if run.stdout.strip() else {},
+    }
 
 
 def _failed(report: VerifyReport) -> list[str]:
@@ -202,6 +225,11 @@ def test_api_report_json_serialisable(api_project: VerifiedProject) -> None:
 def test_worker_cli_exit_code_zero(worker_run: dict[str, Any]) -> None:
     assert worker_run["code"] == 0, worker_run["stderr"][-3000:]
     assert worker_run["report"]["passed"] is True
+
+
+def test_worker_tag_matches_new(worker_run: dict[str, Any]) -> None:
+    assert worker_run["report"]["image_tag"] == EXPECTED_TAG
+    assert worker_run["new_tag"] == EXPECTED_TAG
 
 
 def test_worker_every_check_passes(worker_run: dict[str, Any]) -> None:

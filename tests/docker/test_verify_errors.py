@@ -109,7 +109,7 @@ def test_failing_checks_exit_code(
 
 
 @pytest.mark.docker
-def test_cleanup_leaves_no_containers(
+def test_cleanup_removes_container_and_images(
     tmp_path: Path, base_image: str, docker_client: docker.DockerClient
 ) -> None:
     dockerfile = (
