@@ -108,7 +108,15 @@ def update_project(
     project = project.absolute()
     record = read_record(project)
     require_clean_git(project)
-    answers, changed = updated_answers(record.answers, answer_changes or {})
+    # Answers of questions added since the project was generated get their
+    # defaults in both renders, so only the requested changes differ.
+    base_answers = updated_answers(record.answers, {})
+    answers = updated_answers(record.answers, answer_changes or {})
+    changed = {
+        key: (base_answers.get(key), value)
+        for key, value in answers.items()
+        if base_answers.get(key) != value
+    }
     overlays = [Path(overlay) for overlay in record.overlays]
     for overlay in overlays:
         if not overlay.is_dir():
@@ -129,7 +137,7 @@ def update_project(
                 )
             renders = []
             for name, template, rendered_answers in (
-                ("base", old, record.answers),
+                ("base", old, base_answers),
                 ("theirs", new, answers),
             ):
                 (scratch / name).mkdir()
@@ -207,18 +215,17 @@ def check_project(*, project: Path, ref: str | None = None) -> CheckResult:
     )
 
 
-def updated_answers(
-    recorded: Answers, changes: Mapping[str, str]
-) -> tuple[Answers, dict[str, tuple[object, object]]]:
-    """Return the recorded answers with ``changes`` applied and what changed.
+def updated_answers(recorded: Answers, changes: Mapping[str, str]) -> Answers:
+    """Return the recorded answers with ``changes`` applied, parsed again.
 
     Every answer goes through its question's parser again, in question order, so a
     change that affects later answers is checked against them (a worker has no
-    port; a new Node.js version needs an Alpine version published for it).
+    port; a new Node.js version needs an Alpine version published for it). A
+    question the record lacks gets its default.
     """
     from nodeship.answers import check_known_keys, collect_answers
     from nodeship.questions import Context
-    from nodeship.releases import load_table
+    from nodeship.refresh import load_current_table
 
     check_known_keys(changes, "--answer")
     given: dict[str, object] = {
@@ -227,17 +234,11 @@ def updated_answers(
         if value is not None and key in QUESTIONS_BY_NAME
     }
     given.update(changes)
-    context = Context(table=load_table(), today=date.today())
+    context = Context(table=load_current_table(), today=date.today())
     collected = collect_answers(
         given=given, implicit={}, context=context, asker=None, assume_defaults=True
     )
-    answers = collected.values
-    changed = {
-        key: (recorded.get(key), value)
-        for key, value in answers.items()
-        if recorded.get(key) != value
-    }
-    return answers, changed
+    return collected.values
 
 
 def require_clean_git(project: Path) -> None:

@@ -11,6 +11,7 @@ from pathlib import Path
 
 APP_TYPE = "{{ cookiecutter.app_type }}"
 CI = "{{ cookiecutter.ci }}"
+UPDATES = "{{ cookiecutter.updates }}"
 INSTALL = "{{ cookiecutter.install }}"
 PROJECT_SLUG = "{{ cookiecutter.project_slug }}"
 
@@ -41,12 +42,22 @@ NPM_OUTPUT_LINES_SHOWN = 20
 
 
 def remove_unused_files() -> None:
-    """Delete the files that belong to the app type or CI provider not chosen."""
+    """Delete the files of the app type, CI provider and update bot not chosen."""
     unused = WORKER_ONLY_FILES if APP_TYPE == "api" else API_ONLY_FILES
     for name in unused:
         Path(name).unlink()
-    if CI == "none":
-        shutil.rmtree(".github")
+
+    if CI != "github":
+        shutil.rmtree(".github/workflows")
+    if CI != "gitlab":
+        Path(".gitlab-ci.yml").unlink()
+    if UPDATES != "dependabot":
+        Path(".github/dependabot.yml").unlink()
+    if UPDATES != "renovate":
+        Path("renovate.json").unlink()
+    # .github holds only the workflows and dependabot.yml.
+    if not any(Path(".github").iterdir()):
+        Path(".github").rmdir()
 
 
 def create_lockfile() -> int:

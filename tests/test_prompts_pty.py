@@ -58,6 +58,7 @@ def test_prompts_generate_project(workdir: Path) -> None:
     child.send(ENTER)
     if child.match.group(0) == "Alpine version":
         accept(child, "CI provider")
+    accept(child, "Dependency update bot")
     type_text(child, "Image repository", "ghcr.io/acme/orders-api")
     child.expect("Created Orders API")
     assert finish(child) == 0

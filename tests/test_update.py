@@ -249,3 +249,23 @@ def test_package_json_change_notes_lockfile(project: Path) -> None:
     package = json.loads((project / "package.json").read_text())
     assert package["description"] == "Takes orders"
     assert "run `npm install` to update the lock" in run.stderr
+
+
+def test_record_missing_new_question(template: Path, project: Path) -> None:
+    data = record(project)
+    answers = data["answers"]
+    assert isinstance(answers, dict)
+    del answers["updates"]
+    (project / ".nodeship.json").write_text(json.dumps(data, indent=2) + "\n")
+    commit_all(project, "Record from before the updates question")
+    release_v2(template)
+
+    run = run_cli("update", str(project), "--json", cwd=project.parent)
+
+    assert run.code == 0, run.stderr
+    result = json.loads(run.stdout)
+    assert result["changed_answers"] == {}
+    assert result["added"] == [V2_NEW_FILE]
+    updated = record(project)["answers"]
+    assert isinstance(updated, dict)
+    assert updated["updates"] == "none"

@@ -126,9 +126,9 @@ def check_template(
 def _answers(app_type: str, ci: str) -> dict[str, object]:
     from nodeship.answers import collect_answers
     from nodeship.questions import Context
-    from nodeship.releases import load_table
+    from nodeship.refresh import load_current_table
 
-    context = Context(table=load_table(), today=date.today())
+    context = Context(table=load_current_table(), today=date.today())
     collected = collect_answers(
         given={"name": "Template Check", "type": app_type, "ci": ci},
         implicit={},
@@ -155,6 +155,15 @@ def _check_render(project: Path, variant: str, npm: bool) -> list[CheckOutcome]:
                 variant,
                 "check-jsonschema",
                 ["--builtin-schema", "vendor.github-workflows", *workflows],
+            )
+        )
+    if (project / ".gitlab-ci.yml").is_file():
+        outcomes.append(
+            _tool(
+                project,
+                variant,
+                "check-jsonschema",
+                ["--builtin-schema", "vendor.gitlab-ci", ".gitlab-ci.yml"],
             )
         )
     if (project / "Dockerfile").is_file():

@@ -3,12 +3,21 @@
 // The Alpine and Node.js versions come from the last FROM of the Dockerfile,
 // which must match .nvmrc. The version comes from package.json.
 //
-// Usage: node scripts/image-tag.js [--ref <git ref>] [--github-output]
+// Usage: node scripts/image-tag.js [--ref <git ref> | --git-tag <name>]
+//                                   [--github-output] [--dotenv <file>]
+//        node scripts/image-tag.js --sync-nvmrc
 //   --ref            For refs/tags/vX.Y.Z, check that X.Y.Z equals the package.json
 //                    version. Other refs, such as branches, are not checked.
+//   --git-tag        The same check for a tag name such as v1.4.2, as in GitLab's
+//                    $CI_COMMIT_TAG. An empty name means that no tag is built.
 //   --github-output  Also append tag=, node=, alpine= and version= lines to the
 //                    file named by $GITHUB_OUTPUT (GitHub Actions step outputs).
-import { appendFileSync, readFileSync, realpathSync } from 'node:fs';
+//   --dotenv         Also write IMAGE_TAG=, IMAGE_NODE_VERSION=,
+//                    IMAGE_ALPINE_VERSION= and IMAGE_VERSION= lines to <file>,
+//                    for a GitLab CI dotenv report.
+//   --sync-nvmrc     Write the Node.js version of the Dockerfile's last FROM into
+//                    .nvmrc, for example after a Dependabot base image update.
+import { appendFileSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -115,7 +124,8 @@ export function computeImageTag({ dockerfileText, nvmrcText, packageJsonText, re
   if (nvmrcVersion !== node) {
     throw new ImageTagError(
       `.nvmrc names Node.js '${nvmrcVersion}', but the Dockerfile uses ${node}. ` +
-        'Change both to the same version.',
+        'Change both to the same version, for example with ' +
+        '`node scripts/image-tag.js --sync-nvmrc`.',
     );
   }
 
@@ -147,23 +157,38 @@ function readProjectFile(projectDir, name) {
   }
 }
 
-function main(argv) {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      ref: { type: 'string' },
-      'github-output': { type: 'boolean', default: false },
-    },
-  });
+/** Returns the git ref for the --ref or --git-tag option, or undefined for none. */
+function refFromOptions(values) {
+  if (values.ref !== undefined && values['git-tag'] !== undefined) {
+    throw new ImageTagError('Pass either --ref or --git-tag, not both.');
+  }
+  if (values['git-tag']) {
+    return `refs/tags/${values['git-tag']}`;
+  }
+  return values.ref;
+}
 
-  const projectDir = process.cwd();
-  const result = computeImageTag({
-    dockerfileText: readProjectFile(projectDir, 'Dockerfile'),
-    nvmrcText: readProjectFile(projectDir, '.nvmrc'),
-    packageJsonText: readProjectFile(projectDir, 'package.json'),
-    ref: values.ref,
-  });
+/** Writes the Dockerfile's Node.js version into .nvmrc and prints the change. */
+function syncNvmrc(projectDir) {
+  const { node } = parseBaseImage(readProjectFile(projectDir, 'Dockerfile'));
+  const nvmrcPath = resolve(projectDir, '.nvmrc');
+  let previous = '';
+  try {
+    previous = parseNvmrc(readFileSync(nvmrcPath, 'utf8'));
+  } catch (err) {
+    if (err.code !== 'ENOENT') {
+      throw new ImageTagError(`Cannot read .nvmrc: ${err.message}`);
+    }
+  }
+  if (previous === node) {
+    console.log(`.nvmrc already names Node.js ${node}.`);
+    return;
+  }
+  writeFileSync(nvmrcPath, `${node}\n`);
+  console.log(`.nvmrc: ${previous || '(empty)'} -> ${node}`);
+}
 
+function writeOutputs(values, result) {
   if (values['github-output']) {
     const outputFile = process.env.GITHUB_OUTPUT;
     if (!outputFile) {
@@ -176,6 +201,46 @@ function main(argv) {
     appendFileSync(outputFile, lines.join(''));
   }
 
+  if (values.dotenv !== undefined) {
+    if (values.dotenv === '') {
+      throw new ImageTagError('--dotenv needs a file name.');
+    }
+    const variables = {
+      IMAGE_TAG: result.tag,
+      IMAGE_NODE_VERSION: result.node,
+      IMAGE_ALPINE_VERSION: result.alpine,
+      IMAGE_VERSION: result.version,
+    };
+    const lines = Object.entries(variables).map(([name, value]) => `${name}=${value}\n`);
+    writeFileSync(values.dotenv, lines.join(''));
+  }
+}
+
+function main(argv) {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      ref: { type: 'string' },
+      'git-tag': { type: 'string' },
+      'github-output': { type: 'boolean', default: false },
+      dotenv: { type: 'string' },
+      'sync-nvmrc': { type: 'boolean', default: false },
+    },
+  });
+
+  const projectDir = process.cwd();
+  if (values['sync-nvmrc']) {
+    syncNvmrc(projectDir);
+    return;
+  }
+
+  const result = computeImageTag({
+    dockerfileText: readProjectFile(projectDir, 'Dockerfile'),
+    nvmrcText: readProjectFile(projectDir, '.nvmrc'),
+    packageJsonText: readProjectFile(projectDir, 'package.json'),
+    ref: refFromOptions(values),
+  });
+  writeOutputs(values, result);
   console.log(result.tag);
 }
 

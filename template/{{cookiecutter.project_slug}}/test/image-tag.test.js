@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -123,7 +123,9 @@ test('computeImageTag returns the tag and parts', () => {
 
 test('computeImageTag rejects a different .nvmrc', () => {
   assert.throws(() => computeImageTag(inputs({ nvmrcText: '24.12.0\n' })), {
-    message: ".nvmrc names Node.js '24.12.0', but the Dockerfile uses 24.11.1. Change both to the same version.",
+    message:
+      ".nvmrc names Node.js '24.12.0', but the Dockerfile uses 24.11.1. Change both to " +
+      'the same version, for example with `node scripts/image-tag.js --sync-nvmrc`.',
   });
 });
 
@@ -212,4 +214,92 @@ test('image-tag script exits 1 on an unknown option', async () => {
     run(process.execPath, ['scripts/image-tag.js', '--tag'], { cwd: PROJECT_DIR }),
     (err) => err.code === 1 && /^image-tag: Unknown option '--tag'/.test(err.stderr),
   );
+});
+
+/** Copies the files image-tag.js reads into a new folder, and returns the folder. */
+async function copyProject(t) {
+  const folder = await mkdtemp(join(tmpdir(), 'image-tag-project-'));
+  t.after(() => rm(folder, { recursive: true, force: true }));
+  for (const name of ['Dockerfile', '.nvmrc', 'package.json']) {
+    await copyFile(join(PROJECT_DIR, name), join(folder, name));
+  }
+  return folder;
+}
+
+const SCRIPT = join(PROJECT_DIR, 'scripts/image-tag.js');
+
+test('image-tag script writes a GitLab dotenv file', async (t) => {
+  const expected = await readProjectTag();
+  const folder = await copyProject(t);
+
+  await run(process.execPath, [SCRIPT, '--dotenv', 'image.env'], { cwd: folder });
+
+  const lines = (await readFile(join(folder, 'image.env'), 'utf8')).split('\n');
+  assert.deepEqual(lines, [
+    `IMAGE_TAG=${expected.tag}`,
+    `IMAGE_NODE_VERSION=${expected.node}`,
+    `IMAGE_ALPINE_VERSION=${expected.alpine}`,
+    `IMAGE_VERSION=${expected.version}`,
+    '',
+  ]);
+});
+
+test('image-tag script checks a --git-tag name', async () => {
+  const expected = await readProjectTag();
+
+  const { stdout } = await run(process.execPath, [SCRIPT, '--git-tag', `v${expected.version}`], {
+    cwd: PROJECT_DIR,
+  });
+
+  assert.equal(stdout, `${expected.tag}\n`);
+});
+
+test('image-tag script rejects a mismatched --git-tag', async () => {
+  await assert.rejects(
+    run(process.execPath, [SCRIPT, '--git-tag', 'v0.0.0-no-such-version'], { cwd: PROJECT_DIR }),
+    (err) => err.code === 1 && /gives version '0\.0\.0-no-such-version'/.test(err.stderr),
+  );
+});
+
+test('image-tag script ignores an empty --git-tag', async () => {
+  const expected = await readProjectTag();
+
+  const { stdout } = await run(process.execPath, [SCRIPT, '--git-tag', ''], { cwd: PROJECT_DIR });
+
+  assert.equal(stdout, `${expected.tag}\n`);
+});
+
+test('image-tag script rejects --ref with --git-tag', async () => {
+  await assert.rejects(
+    run(process.execPath, [SCRIPT, '--ref', 'refs/heads/main', '--git-tag', 'v1.0.0'], {
+      cwd: PROJECT_DIR,
+    }),
+    (err) => err.code === 1 && /either --ref or --git-tag/.test(err.stderr),
+  );
+});
+
+test('image-tag script fails on an empty version', async (t) => {
+  const folder = await copyProject(t);
+  const packageJson = JSON.parse(await readFile(join(folder, 'package.json'), 'utf8'));
+  await writeFile(join(folder, 'package.json'), JSON.stringify({ ...packageJson, version: '' }));
+
+  await assert.rejects(
+    run(process.execPath, [SCRIPT, '--dotenv', 'image.env'], { cwd: folder }),
+    (err) =>
+      err.code === 1 && err.stdout === '' && /version in package.json is missing/.test(err.stderr),
+  );
+  await assert.rejects(readFile(join(folder, 'image.env')), { code: 'ENOENT' });
+});
+
+test('image-tag script syncs .nvmrc to the Dockerfile', async (t) => {
+  const expected = await readProjectTag();
+  const folder = await copyProject(t);
+  await writeFile(join(folder, '.nvmrc'), '20.0.0\n');
+
+  const { stdout } = await run(process.execPath, [SCRIPT, '--sync-nvmrc'], { cwd: folder });
+
+  assert.equal(stdout, `.nvmrc: 20.0.0 -> ${expected.node}\n`);
+  assert.equal(await readFile(join(folder, '.nvmrc'), 'utf8'), `${expected.node}\n`);
+  const tag = await run(process.execPath, [SCRIPT], { cwd: folder });
+  assert.equal(tag.stdout, `${expected.tag}\n`);
 });
