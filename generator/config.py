@@ -8,6 +8,7 @@ in a later one: ``--config FILE``, the file named by ``NODESHIP_CONFIG``, every
 .. code-block:: toml
 
     node_policy = "active-lts"    # or "supported" (no end-of-life line), or "any"
+    trusted_templates = ["https://git.acme.internal/*"]   # hooks of these may run
 
     [defaults]                    # answers used unless a flag or prompt gives one
     ci = "github"
@@ -17,7 +18,8 @@ in a later one: ``--config FILE``, the file named by ``NODESHIP_CONFIG``, every
     alpine = "3.23"
 
 Keys in ``[defaults]`` and ``[locked]`` are question names, the same ones the flags
-and answers files use (``port``, ``package_name``).
+and answers files use (``port``, ``package_name``). ``trusted_templates`` patterns
+from every file are combined.
 """
 
 from __future__ import annotations
@@ -52,6 +54,7 @@ class Config:
     defaults: Mapping[str, Setting] = field(default_factory=dict)
     locked: Mapping[str, Setting] = field(default_factory=dict)
     node_policy: Setting | None = None
+    trusted_templates: tuple[str, ...] = ()
     files: tuple[Path, ...] = ()
 
 
@@ -98,6 +101,7 @@ def load_config(files: list[Path]) -> Config:
     defaults: dict[str, Setting] = {}
     locked: dict[str, Setting] = {}
     node_policy: Setting | None = None
+    trusted: list[str] = []
     for path in reversed(files):
         data = _read_toml(path)
         for key, value in _table(data, "defaults", path).items():
@@ -106,7 +110,8 @@ def load_config(files: list[Path]) -> Config:
             locked[key] = Setting(value, path)
         if "node_policy" in data:
             node_policy = Setting(_node_policy(data["node_policy"], path), path)
-    return Config(defaults, locked, node_policy, tuple(files))
+        trusted.extend(_patterns(data.get("trusted_templates", []), path))
+    return Config(defaults, locked, node_policy, tuple(trusted), tuple(files))
 
 
 def _read_toml(path: Path) -> dict[str, object]:
@@ -122,11 +127,12 @@ def _read_toml(path: Path) -> dict[str, object]:
             f"config file {str(path)!r} cannot be read: {error}",
             hint="check the file's permissions and encoding (UTF-8)",
         ) from None
-    unknown = sorted(set(data) - {*_TABLES, "node_policy"})
+    unknown = sorted(set(data) - {*_TABLES, "node_policy", "trusted_templates"})
     if unknown:
         raise InvalidInputError(
             f"config file {str(path)!r} has unknown keys: {', '.join(unknown)}",
-            hint="use node_policy and the [defaults] and [locked] tables",
+            hint="use node_policy, trusted_templates and the [defaults] and "
+            "[locked] tables",
         )
     return data
 
@@ -146,6 +152,15 @@ def _table(data: Mapping[str, object], name: str, path: Path) -> dict[str, objec
             hint=f"use only these keys: {', '.join(QUESTIONS_BY_NAME)}",
         )
     return dict(table)
+
+
+def _patterns(value: object, path: Path) -> list[str]:
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise InvalidInputError(
+            f"config file {str(path)!r}: trusted_templates must be a list of strings",
+            hint='write trusted_templates = ["https://git.example.com/templates/*"]',
+        )
+    return list(value)
 
 
 def _node_policy(value: object, path: Path) -> str:

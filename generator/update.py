@@ -51,21 +51,15 @@ _DIRTY_FILES_SHOWN = 10
 
 
 class UpdateConflictsError(NodeshipError):
-    """The update left conflict markers in files that need a person's decision.
+    """The update left conflict markers in files that need a person's decision."""
 
-    TODO: give this its own exit code in errors.py; it uses CHECK_FAILED for now.
-    """
-
-    exit_code = ExitCode.CHECK_FAILED
+    exit_code = ExitCode.UPDATE_CONFLICTS
 
 
 class ProjectBehindError(NodeshipError):
-    """The project was rendered from an older version than its template's newest.
+    """The project was rendered from an older version than its template's newest."""
 
-    TODO: give this its own exit code in errors.py; it uses CHECK_FAILED for now.
-    """
-
-    exit_code = ExitCode.CHECK_FAILED
+    exit_code = ExitCode.PROJECT_BEHIND
 
 
 @dataclass(frozen=True)

@@ -8,8 +8,10 @@ import shutil
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pytest
+import yaml
 from cookiecutter.main import cookiecutter
 
 REPO_DIR = Path(__file__).resolve().parent.parent
@@ -189,3 +191,118 @@ def is_ignored(path: str, patterns: list[str]) -> bool:
         if any(regex.fullmatch(candidate) for candidate in candidates):
             ignored = not negated
     return ignored
+
+
+# CI files of a rendered project, and running their shell steps as CI would.
+
+# Environment variables that CI runners set. They are removed from the
+# environment of a step run here, so that the runner of these tests cannot leak
+# its own values into the step.
+_CI_VARIABLE_PREFIXES = ("GITHUB_", "RUNNER_", "CI_", "GITLAB_")
+
+
+class GitLabCiLoader(yaml.SafeLoader):
+    """A YAML loader that reads GitLab's ``!reference [job, key]`` tags."""
+
+
+@dataclass(frozen=True)
+class GitLabReference:
+    """A ``!reference`` tag: the path of the value it stands for."""
+
+    path: tuple[str, ...]
+
+
+def _construct_reference(
+    loader: yaml.SafeLoader, node: yaml.SequenceNode
+) -> GitLabReference:
+    return GitLabReference(tuple(str(item) for item in loader.construct_sequence(node)))
+
+
+GitLabCiLoader.add_constructor("!reference", _construct_reference)
+
+
+def load_gitlab_ci(project: Path) -> dict[str, Any]:
+    """Parse the project's ``.gitlab-ci.yml``, keeping ``!reference`` tags."""
+    text = (project / ".gitlab-ci.yml").read_text(encoding="utf-8")
+    # GitLabCiLoader extends SafeLoader, so it builds no arbitrary objects.
+    config = yaml.load(text, Loader=GitLabCiLoader)
+    assert isinstance(config, dict)
+    return config
+
+
+def gitlab_script(config: dict[str, Any], job: str) -> list[str]:
+    """Return the ``script`` lines of ``job`` with ``!reference`` tags resolved.
+
+    GitLab flattens a referenced list into the script, and so does this.
+    """
+    lines: list[str] = []
+    for entry in config[job]["script"]:
+        if isinstance(entry, GitLabReference):
+            value: Any = config
+            for key in entry.path:
+                value = value[key]
+            lines.extend(value)
+        else:
+            lines.append(entry)
+    return lines
+
+
+def ci_environment(**variables: str) -> dict[str, str]:
+    """Return this process's environment without CI variables, plus ``variables``."""
+    environment = {
+        name: value
+        for name, value in os.environ.items()
+        if not name.startswith(_CI_VARIABLE_PREFIXES) and name != "CI"
+    }
+    return {**environment, **variables}
+
+
+def run_gitlab_script(
+    lines: list[str], cwd: Path, variables: dict[str, str]
+) -> subprocess.CompletedProcess[str]:
+    """Run script lines in one ``sh -e`` shell, as a GitLab runner does.
+
+    ``variables`` are the job's CI/CD variables. A failing line stops the script.
+    """
+    return subprocess.run(
+        ["sh", "-e", "-c", "\n".join(lines)],
+        cwd=cwd,
+        env=ci_environment(**variables),
+        capture_output=True,
+        text=True,
+        timeout=COMMAND_TIMEOUT_SECONDS,
+        check=False,
+    )
+
+
+def run_github_step(
+    step: dict[str, Any], cwd: Path, variables: dict[str, str]
+) -> subprocess.CompletedProcess[str]:
+    """Run the ``run`` script of a workflow step with ``bash -eo pipefail``.
+
+    That is the shell GitHub Actions uses on Linux runners. ``variables`` are the
+    runner's variables (GITHUB_REF, GITHUB_OUTPUT, ...) and the step's ``env``
+    is added on top, as on GitHub. The step's ``env`` values must contain no
+    ``${{ }}`` expressions.
+    """
+    step_env = {name: str(value) for name, value in step.get("env", {}).items()}
+    assert not any("${{" in value for value in step_env.values()), step_env
+    return subprocess.run(
+        ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", step["run"]],
+        cwd=cwd,
+        env=ci_environment(**variables, **step_env),
+        capture_output=True,
+        text=True,
+        timeout=COMMAND_TIMEOUT_SECONDS,
+        check=False,
+    )
+
+
+def read_key_values(path: Path) -> dict[str, str]:
+    """Read ``KEY=value`` lines, as in a dotenv report or ``$GITHUB_OUTPUT``."""
+    pairs = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        key, separator, value = line.partition("=")
+        assert separator, f"{path}: not a KEY=value line: {line!r}"
+        pairs[key] = value
+    return pairs

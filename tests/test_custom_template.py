@@ -141,7 +141,7 @@ def test_zip_url_hooks_need_trust(tmp_path: Path, workdir: Path) -> None:
     url = archive.as_uri()
 
     refused = run_cli("new", "svc", "--template", url, *NO_INSTALL, cwd=workdir)
-    assert refused.code == 2
+    assert refused.code == 8
     assert "hooks/post_gen_project.py" in refused.stderr
     assert "hooks/pre_gen_project.py" in refused.stderr
     assert "--trust" in refused.stderr
@@ -159,7 +159,7 @@ def test_git_url_hooks_need_trust(tmp_path: Path, workdir: Path) -> None:
     template = git_template(tmp_path / "acme")
     url = template.as_uri()
     refused = run_cli("new", "svc", "--template", url, *NO_INSTALL, cwd=workdir)
-    assert refused.code == 2
+    assert refused.code == 8
     assert "hooks/post_gen_project.py" in refused.stderr
     assert listing(workdir) == []
     trusted = run_cli(
@@ -296,3 +296,40 @@ def test_recorded_url_has_no_credentials() -> None:
     assert public_location(url) == "https://git.acme.internal/t.git"
     ssh = "ssh://git@git.acme.internal/t.git"
     assert public_location(ssh) == ssh
+
+
+def test_config_trusted_pattern_lets_hooks_run(tmp_path: Path, workdir: Path) -> None:
+    template = git_template(tmp_path / "acme")
+    url = template.as_uri()
+    config = tmp_path / "company.toml"
+    config.write_text(f'trusted_templates = ["{tmp_path.as_uri()}/*"]\n')
+    run = run_cli(
+        "new",
+        "svc",
+        "--template",
+        url,
+        "--config",
+        str(config),
+        *NO_INSTALL,
+        cwd=workdir,
+    )
+    assert run.code == 0, run.stderr
+    assert (workdir / "svc" / "package.json").is_file()
+
+
+def test_config_trusted_pattern_not_matching(tmp_path: Path, workdir: Path) -> None:
+    template = git_template(tmp_path / "acme")
+    config = tmp_path / "company.toml"
+    config.write_text('trusted_templates = ["https://git.acme.internal/*"]\n')
+    run = run_cli(
+        "new",
+        "svc",
+        "--template",
+        template.as_uri(),
+        "--config",
+        str(config),
+        *NO_INSTALL,
+        cwd=workdir,
+    )
+    assert run.code == 8
+    assert listing(workdir) == []

@@ -10,6 +10,7 @@ import json
 import re
 import shlex
 import stat
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -23,15 +24,19 @@ from tests.template_support import (
     parse_dockerfile,
     project_files,
     read_dockerignore,
+    read_key_values,
     render,
+    run_github_step,
     run_tool,
 )
 
+# Every valid (app type, CI provider, update bot): Dependabot needs GitHub.
 VARIANTS = [
-    ("api", "github"),
-    ("api", "none"),
-    ("worker", "github"),
-    ("worker", "none"),
+    (app_type, ci, updates)
+    for app_type in ("api", "worker")
+    for ci in ("github", "gitlab", "none")
+    for updates in ("none", "dependabot", "renovate")
+    if updates != "dependabot" or ci == "github"
 ]
 BASE_IMAGE = "node:24.11.1-alpine3.22"
 
@@ -118,9 +123,9 @@ TEMPLATE_LEFTOVERS = ["{{cookiecutter", "{{ cookiecutter", "{%", "%}"]
 def project(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Path:
-    app_type, ci = request.param
-    output_dir = tmp_path_factory.mktemp(f"{app_type}-{ci}")
-    return render(output_dir, app_type=app_type, ci=ci)
+    app_type, ci, updates = request.param
+    output_dir = tmp_path_factory.mktemp(f"{app_type}-{ci}-{updates}")
+    return render(output_dir, app_type=app_type, ci=ci, updates=updates)
 
 
 @pytest.fixture(scope="module")
@@ -214,6 +219,38 @@ def test_type_files_kept(project: Path) -> None:
 def test_ci_none_has_no_github_folder(tmp_path: Path) -> None:
     project = render(tmp_path, ci="none")
     assert not (project / ".github").exists()
+    assert not (project / ".gitlab-ci.yml").exists()
+
+
+def test_ci_gitlab_has_no_github_folder(tmp_path: Path) -> None:
+    project = render(tmp_path, ci="gitlab")
+    assert (project / ".gitlab-ci.yml").is_file()
+    assert not (project / ".github").exists()
+
+
+def test_ci_github_has_no_gitlab_file(tmp_path: Path) -> None:
+    project = render(tmp_path, ci="github")
+    assert (project / ".github/workflows/ci.yml").is_file()
+    assert not (project / ".gitlab-ci.yml").exists()
+
+
+@pytest.mark.parametrize(
+    ("ci", "updates", "expected"),
+    [
+        ("github", "none", []),
+        ("github", "dependabot", [".github/dependabot.yml"]),
+        ("github", "renovate", ["renovate.json"]),
+        ("gitlab", "renovate", ["renovate.json"]),
+        ("none", "renovate", ["renovate.json"]),
+    ],
+)
+def test_update_bot_files(
+    tmp_path: Path, ci: str, updates: str, expected: list[str]
+) -> None:
+    project = render(tmp_path, ci=ci, updates=updates)
+    bot_files = [".github/dependabot.yml", "renovate.json"]
+    present = [name for name in bot_files if (project / name).exists()]
+    assert present == expected
 
 
 def test_no_lockfile_without_install(project: Path) -> None:
@@ -609,7 +646,7 @@ def test_login_and_guard_only_publishable(api_project: Path) -> None:
     guard = next(step for step in steps if step.get("id") == "guard")
     assert login["if"] == "env.PUBLISHABLE == 'true'"
     assert guard["if"] == "env.PUBLISHABLE == 'true'"
-    assert guard["run"] == 'bash scripts/check-tag-free.sh "$IMAGE_REF" "$RUN_KIND"'
+    assert guard["run"] == 'sh scripts/check-tag-free.sh "$IMAGE_REF" "$RUN_KIND"'
 
 
 def test_login_to_ghcr(api_project: Path) -> None:
@@ -648,125 +685,159 @@ def test_workflow_has_no_latest_tag(api_project: Path) -> None:
     assert "latest" not in text.replace("ubuntu-latest", "")
 
 
-# scripts/check-tag-free.sh, with a stand-in for docker
+# Steps of the meta job, run with the variables GitHub Actions sets
 
 
-STANDIN_DOCKER = """#!/bin/sh
-# Stand-in for `docker buildx imagetools inspect`, because no registry or buildx
-# is available to the tests. --format prints $STANDIN_CONFIG; otherwise the
-# command prints $STANDIN_OUTPUT to stderr and exits with $STANDIN_STATUS.
-case "$*" in
-*--format*) printf '%s\\n' "$STANDIN_CONFIG"; exit 0 ;;
-esac
-printf '%s\\n' "$STANDIN_OUTPUT" >&2
-exit "$STANDIN_STATUS"
-"""
-IMAGE_REF = "ghcr.io/acme/orders-api:3.22-v24.11.1-1.4.2"
-CURRENT_SHA = "c" * 40
+def run_meta_steps(
+    project: Path, tmp_path: Path, *, ref: str, repository: str = "AcmeCorp/Orders-API"
+) -> tuple[subprocess.CompletedProcess[str], dict[str, str]]:
+    """Run the meta job's tag and image steps in order, as GitHub Actions would.
 
-
-def run_guard(
-    project: Path,
-    tmp_path: Path,
-    *,
-    run_kind: str,
-    status: int,
-    output: str,
-    config: str = "",
-) -> tuple[int, str, str]:
-    """Run check-tag-free.sh with the docker stand-in.
-
-    Return its exit code, its stdout and what it wrote to $GITHUB_OUTPUT.
+    Return the last finished step and the step outputs written so far.
     """
-    bin_dir = tmp_path / "bin"
-    bin_dir.mkdir(exist_ok=True)
-    docker = bin_dir / "docker"
-    docker.write_text(STANDIN_DOCKER, encoding="utf-8")
-    docker.chmod(0o755)
-    github_output = tmp_path / "github-output"
-    github_output.write_text("", encoding="utf-8")
+    steps = load_workflow(project)["jobs"]["meta"]["steps"]
+    output_file = tmp_path / "github-output"
+    output_file.write_text("", encoding="utf-8")
+    variables = {
+        "GITHUB_ACTIONS": "true",
+        "GITHUB_REF": ref,
+        "GITHUB_REPOSITORY": repository,
+        "GITHUB_OUTPUT": str(output_file),
+    }
+    result = None
+    for step_id in ("tag", "image"):
+        step = next(step for step in steps if step.get("id") == step_id)
+        result = run_github_step(step, project, variables)
+        if result.returncode != 0:
+            break
+    assert result is not None
+    return result, read_key_values(output_file)
+
+
+def test_meta_release_ref_gives_version(api_project: Path, tmp_path: Path) -> None:
+    result, outputs = run_meta_steps(api_project, tmp_path, ref="refs/tags/v1.4.2")
+    assert result.returncode == 0, result.stderr
+    assert outputs["version"] == "1.4.2"
+    assert outputs["tag"] == "3.22-v24.11.1-1.4.2"
+    assert "vv" not in outputs["tag"]
+
+
+def test_meta_branch_name_not_in_tag(api_project: Path, tmp_path: Path) -> None:
+    for ref in ("refs/heads/Dev/Feature-X", "refs/heads/feature/x"):
+        result, outputs = run_meta_steps(api_project, tmp_path, ref=ref)
+        assert result.returncode == 0, result.stderr
+        assert outputs["tag"] == "3.22-v24.11.1-1.4.2"
+        assert "feature" not in outputs["tag"].lower()
+
+
+def test_meta_mismatched_release_fails(api_project: Path, tmp_path: Path) -> None:
+    result, outputs = run_meta_steps(api_project, tmp_path, ref="refs/tags/v1.2.0")
+    assert result.returncode == 1
+    assert "gives version '1.2.0', but package.json has '1.4.2'" in result.stderr
+    assert outputs == {}
+
+
+def test_meta_empty_version_fails(tmp_path: Path) -> None:
+    project = render(tmp_path / "render")
+    package_path = project / "package.json"
+    package = json.loads(package_path.read_text(encoding="utf-8"))
+    package["version"] = ""
+    package_path.write_text(json.dumps(package), encoding="utf-8")
+
+    result, outputs = run_meta_steps(project, tmp_path, ref="refs/heads/main")
+
+    assert result.returncode == 1
+    assert "The version in package.json is missing or empty." in result.stderr
+    assert outputs == {}
+    assert "-v24.11.1-" not in result.stdout
+
+
+def test_meta_lowercases_mixed_case_repo(api_project: Path, tmp_path: Path) -> None:
+    result, outputs = run_meta_steps(api_project, tmp_path, ref="refs/heads/main")
+    assert result.returncode == 0, result.stderr
+    assert outputs["image"] == "ghcr.io/acmecorp/orders-api"
+
+
+def test_meta_keeps_image_answer(registry_project: Path, tmp_path: Path) -> None:
+    result, outputs = run_meta_steps(registry_project, tmp_path, ref="refs/heads/main")
+    assert result.returncode == 0, result.stderr
+    assert outputs["image"] == "registry.example.com/acme/orders-api"
+
+
+def test_workflow_has_no_git_describe(api_project: Path) -> None:
+    # The version comes from package.json, so the default shallow checkout
+    # (fetch-depth 1) is enough.
+    text = (api_project / ".github/workflows/ci.yml").read_text(encoding="utf-8")
+    assert "git describe" not in text
+    assert "fetch-depth" not in text
+
+
+# README of the GitHub variant
+
+
+def readme_text(project: Path) -> str:
+    """Return the README with every run of whitespace turned into one space."""
+    return " ".join((project / "README.md").read_text(encoding="utf-8").split())
+
+
+def test_readme_github_packages_note(api_project: Path) -> None:
+    readme = readme_text(api_project)
+    assert "`packages: write`" in readme
+    assert '"Manage Actions access"' in readme
+    assert "`AcmeCorp/Orders-API` publishes `ghcr.io/acmecorp/orders-api`" in readme
+
+
+def test_readme_github_cache_scope(api_project: Path) -> None:
+    readme = " ".join((api_project / "README.md").read_text(encoding="utf-8").split())
+    assert "under the scope `orders-api`" in readme
+
+
+def test_readme_registry_secrets(registry_project: Path) -> None:
+    readme = readme_text(registry_project)
+    assert "`REGISTRY_USERNAME`" in readme
+    assert "Manage Actions access" not in readme
+
+
+@pytest.mark.parametrize(
+    "fact",
+    [
+        "| `<alpine>` | Alpine Linux version of the base image |",
+        "| `v<node>` | Node.js version |",
+        "| `<version>` | version of this project | `version` in `package.json` |",
+        "`org.opencontainers.image.version`: the project version",
+        "`org.nodeship.node.version` and `org.nodeship.alpine.version`",
+    ],
+)
+def test_readme_explains_tag_parts(project: Path, fact: str) -> None:
+    assert fact in readme_text(project)
+
+
+# scripts/check-tag-free.sh usage errors. tests/docker/test_registry_guard.py runs
+# the script against a real registry.
+
+
+@pytest.mark.parametrize(
+    "arguments",
+    [
+        [],
+        ["ghcr.io/acme/orders-api:1"],
+        ["ghcr.io/acme/orders-api:1", "nightly"],
+        ["ghcr.io/acme/orders-api:1", "release", "extra"],
+        ["--tool", "crane", "ghcr.io/acme/orders-api:1", "release"],
+        ["--output-file"],
+        ["--unknown", "ghcr.io/acme/orders-api:1", "release"],
+    ],
+)
+def test_guard_rejects_bad_usage(
+    api_project: Path, tmp_path: Path, arguments: list[str]
+) -> None:
+    output_file = tmp_path / "github-output"
+    output_file.write_text("", encoding="utf-8")
     result = run_tool(
-        ["bash", "scripts/check-tag-free.sh", IMAGE_REF, run_kind],
-        cwd=project,
-        env={
-            "PATH": f"{bin_dir}:/usr/bin:/bin",
-            "GITHUB_OUTPUT": str(github_output),
-            "GITHUB_SHA": CURRENT_SHA,
-            "STANDIN_STATUS": str(status),
-            "STANDIN_OUTPUT": output,
-            "STANDIN_CONFIG": config,
-        },
+        ["sh", "scripts/check-tag-free.sh", *arguments],
+        cwd=api_project,
+        env={"GITHUB_OUTPUT": str(output_file)},
     )
-    return result.returncode, result.stdout, github_output.read_text(encoding="utf-8")
-
-
-@pytest.mark.parametrize(
-    "message",
-    [
-        f"ERROR: {IMAGE_REF}: not found",
-        "MANIFEST_UNKNOWN: manifest unknown",
-        "NAME_UNKNOWN: repository name not known to registry",
-    ],
-)
-def test_guard_free_tag(api_project: Path, tmp_path: Path, message: str) -> None:
-    code, _, publish = run_guard(
-        api_project, tmp_path, run_kind="release", status=1, output=message
-    )
-    assert code == 0
-    assert publish == "publish=true\n"
-
-
-@pytest.mark.parametrize(
-    "message",
-    [
-        "ERROR: failed to authorize: 401 Unauthorized",
-        "ERROR: dial tcp: lookup ghcr.io: no such host",
-        "ERROR: unexpected status from HEAD request: 503 Service Unavailable",
-    ],
-)
-def test_guard_fails_on_errors(api_project: Path, tmp_path: Path, message: str) -> None:
-    code, stdout, publish = run_guard(
-        api_project, tmp_path, run_kind="branch", status=1, output=message
-    )
-    assert code == 1
-    assert publish == ""
-    assert message in stdout
-
-
-def test_guard_existing_release_fails(api_project: Path, tmp_path: Path) -> None:
-    code, stdout, publish = run_guard(
-        api_project, tmp_path, run_kind="release", status=0, output="", config="{}"
-    )
-    assert code == 1
-    assert publish == ""
-    assert "already exists; bump the version in package.json" in stdout
-
-
-def test_guard_existing_branch_skips(api_project: Path, tmp_path: Path) -> None:
-    code, stdout, publish = run_guard(
-        api_project, tmp_path, run_kind="branch", status=0, output="", config="{}"
-    )
-    assert code == 0
-    assert publish == "publish=false\n"
-    assert "::notice::" in stdout
-
-
-def test_guard_rerun_skips(api_project: Path, tmp_path: Path) -> None:
-    config = json.dumps(
-        {"config": {"Labels": {"org.opencontainers.image.revision": CURRENT_SHA}}},
-        indent=2,
-    )
-    code, stdout, publish = run_guard(
-        api_project, tmp_path, run_kind="release", status=0, output="", config=config
-    )
-    assert code == 0
-    assert publish == "publish=false\n"
-    assert "This is a rerun" in stdout
-
-
-def test_guard_rejects_bad_usage(api_project: Path, tmp_path: Path) -> None:
-    code, _, publish = run_guard(
-        api_project, tmp_path, run_kind="nightly", status=1, output="not found"
-    )
-    assert code == 2
-    assert publish == ""
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert result.stderr.startswith("Usage: ")
+    assert output_file.read_text(encoding="utf-8") == ""

@@ -11,6 +11,8 @@ from nodeship import __version__
 from nodeship.cli.bump_command import bump
 from nodeship.cli.config_command import config
 from nodeship.cli.new_command import new
+from nodeship.cli.template_command import template
+from nodeship.cli.update_command import check, update
 from nodeship.cli.verify_command import verify
 from nodeship.cli.versions_command import versions
 from nodeship.errors import ExitCode, NodeshipError
@@ -32,8 +34,11 @@ def cli(verbose: int) -> None:
 
 
 cli.add_command(bump)
+cli.add_command(check)
 cli.add_command(config)
 cli.add_command(new)
+cli.add_command(template)
+cli.add_command(update)
 cli.add_command(verify)
 cli.add_command(versions)
 

@@ -7,11 +7,14 @@ import sys
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from nodeship.questions import QUESTIONS
+
+if TYPE_CHECKING:
+    from nodeship.config import Config
 
 
 def _question_options(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -112,16 +115,22 @@ def new(
     Asks for answers on a terminal; with --yes, or with every answer given as flags
     or in --answers, it runs without prompting.
     """
+    from nodeship.config import config_files, load_config
     from nodeship.generate import generate
     from nodeship.templates.source import open_template
     from nodeship.templates.trust import require_trusted_hooks
 
     set_values = parse_assignments(settings, "--set")
+    start = directory.absolute().parent if directory else Path.cwd()
+    config = load_config(config_files(config_file, start))
     with open_template(template, ref=ref) as fetched:
-        # TODO: pass the company config's trusted template URLs once config.py
-        # reads them; until then only --trust lets a fetched template's hooks run.
-        require_trusted_hooks(fetched.path, fetched.source, trust=trust)
-        answers = _collect(directory, answers_file, config_file, yes, flags)
+        require_trusted_hooks(
+            fetched.path,
+            fetched.source,
+            trust=trust,
+            trusted_patterns=config.trusted_templates,
+        )
+        answers = _collect(directory, answers_file, config, yes, flags)
         target = directory if directory else Path(answers["slug"])
         result = generate(
             answers=answers,
@@ -154,22 +163,19 @@ def parse_assignments(values: tuple[str, ...], flag: str) -> dict[str, str]:
 def _collect(
     directory: Path | None,
     answers_file: Path | None,
-    config_file: Path | None,
+    config: Config,
     yes: bool,
     flags: dict[str, str | None],
 ) -> dict[str, Any]:
     """Collect the answers from flags, files, company config and prompts."""
     from nodeship.answers import Preset, collect_answers
     from nodeship.answers_file import load_answers_file
-    from nodeship.config import config_files, load_config
     from nodeship.questions import Context
     from nodeship.refresh import load_current_table
 
     given: dict[str, object] = load_answers_file(answers_file) if answers_file else {}
     given.update({key: value for key, value in flags.items() if value is not None})
     implicit = {"name": directory.name} if directory and directory.name else {}
-    start = directory.absolute().parent if directory else Path.cwd()
-    config = load_config(config_files(config_file, start))
     policy = config.node_policy
     context = Context(
         table=load_current_table(),

@@ -55,13 +55,16 @@ def update(
     available, so this applies answer changes, not template changes.
     """
     from nodeship.cli.new_command import parse_assignments
+    from nodeship.config import config_files, load_config
     from nodeship.update import UpdateConflictsError, update_project
 
+    config = load_config(config_files(None, directory.absolute()))
     result = update_project(
         project=directory,
         ref=ref,
         answer_changes=parse_assignments(answer_changes, "--answer"),
         trust=trust,
+        trusted_patterns=config.trusted_templates,
     )
     _render_update(result, as_json)
     conflicts = result.files.conflicts

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from nodeship.errors import GenerationError, InvalidInputError
+from nodeship.errors import ExitCode, GenerationError, InvalidInputError
 
 
 class TemplateSourceError(InvalidInputError):
@@ -14,8 +14,6 @@ class TemplateMismatchError(GenerationError):
 
 
 class UntrustedHooksError(InvalidInputError):
-    """A template fetched from a URL has hooks, and its source is not trusted.
+    """A template fetched from a URL has hooks, and its source is not trusted."""
 
-    TODO: give this its own exit code once errors.py has one for "needs consent";
-    until then it exits with the invalid-input code.
-    """
+    exit_code = ExitCode.NEEDS_TRUST
