@@ -43,7 +43,7 @@ PYTHONPATH=/path/to/importable/nodeship python benchmarks/run_all.py
 
 
 def describe_machine(engine: Any | None = None) -> list[str]:
-    """Return Markdown list items for the CPU, memory, OS and, given a client, the engine.
+    """Return Markdown list items that describe the CPU, memory, OS and engine.
 
     ``engine`` is a ``docker.DockerClient``; without one the engine is left out.
     """
@@ -57,9 +57,9 @@ def describe_machine(engine: Any | None = None) -> list[str]:
         version = engine.version()
         info = engine.info()
         items.append(
-            f"Docker Engine {version.get('Version')} (API {version.get('ApiVersion')}), "
-            f"storage driver {info.get('Driver')}, classic builder through the "
-            "Docker SDK for Python"
+            f"Docker Engine {version.get('Version')} "
+            f"(API {version.get('ApiVersion')}), storage driver "
+            f"{info.get('Driver')}, classic builder through the Docker SDK for Python"
         )
     load_1, load_5, _ = os.getloadavg()
     items.append(
@@ -72,8 +72,7 @@ def run_header(command: Sequence[str], engine: Any | None = None) -> list[str]:
     """Return the lines that open a section: command, date and machine."""
     now = datetime.datetime.now(datetime.UTC)
     lines = [
-        f"Command: `{shlex.join(command)}`, run on "
-        f"{now:%Y-%m-%d} at {now:%H:%M} UTC.",
+        f"Command: `{shlex.join(command)}`, run on {now:%Y-%m-%d} at {now:%H:%M} UTC.",
         "",
         "Machine:",
         "",

@@ -7,6 +7,7 @@ cache, and `` ---> <image id>`` for the step's result.
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import json
 import re
@@ -252,7 +253,9 @@ def run_and_stop(client: docker.DockerClient, image_id: str, port: int) -> RunOu
     For an image with a HEALTHCHECK the run also waits for Docker's health status
     ``healthy``. The container is removed afterwards.
     """
-    has_healthcheck = bool(client.api.inspect_image(image_id)["Config"].get("Healthcheck"))
+    has_healthcheck = bool(
+        client.api.inspect_image(image_id)["Config"].get("Healthcheck")
+    )
     container = client.containers.create(
         image_id,
         name=f"{NAME_PREFIX}run-{uuid.uuid4().hex[:8]}",
@@ -266,7 +269,9 @@ def run_and_stop(client: docker.DockerClient, image_id: str, port: int) -> RunOu
             container, port, started, has_healthcheck
         )
         stop_seconds, exit_code = _stop(container)
-        return RunOutcome(endpoint_seconds, healthy_seconds, stop_seconds, exit_code, detail)
+        return RunOutcome(
+            endpoint_seconds, healthy_seconds, stop_seconds, exit_code, detail
+        )
     finally:
         container.remove(force=True)
 
@@ -338,10 +343,8 @@ def remove_images(client: docker.DockerClient, tag: str, image_ids: list[str]) -
     Images are removed newest first and without force, so an image that another
     image or container still uses stays, and one already gone is skipped.
     """
-    try:
+    with contextlib.suppress(docker.errors.ImageNotFound):
         client.images.remove(tag, force=True)
-    except docker.errors.ImageNotFound:
-        pass
     for image_id in reversed(image_ids):
         try:
             client.images.remove(image_id)

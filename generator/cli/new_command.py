@@ -93,8 +93,17 @@ def _question_options(command: Callable[..., Any]) -> Callable[..., Any]:
     is_flag=True,
     help="List each generated file with the layer it came from.",
 )
+@click.option(
+    "--verify",
+    "verify_image",
+    is_flag=True,
+    help="Then build and check the image on Docker, as `nodeship verify` does.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@click.pass_context
 def new(
+    ctx: click.Context,
+    /,
     *,
     directory: Path | None,
     answers_file: Path | None,
@@ -107,6 +116,7 @@ def new(
     settings: tuple[str, ...],
     trust: bool,
     explain: bool,
+    verify_image: bool,
     as_json: bool,
     **flags: str | None,
 ) -> None:
@@ -141,7 +151,31 @@ def new(
             overlays=overlays,
             settings=set_values,
         )
+    if verify_image:
+        _verify_generated(ctx, result, as_json, explain)
+        return
     _render_result(result, as_json, explain)
+
+
+def _verify_generated(
+    ctx: click.Context, result: Any, as_json: bool, explain: bool
+) -> None:
+    """Run verify on the new project; with --json, print one document for both."""
+    from nodeship.cli.verify_command import print_progress, render_table
+    from nodeship.errors import ExitCode
+    from nodeship.verify import verify_project
+
+    if not as_json:
+        _render_result(result, as_json, explain)
+    report = verify_project(result.path, keep=False, progress=print_progress)
+    if as_json:
+        payload = _result_payload(result, explain)
+        payload["verify"] = report.to_dict()
+        click.echo(json.dumps(payload, indent=2, ensure_ascii=False))
+    else:
+        render_table(report)
+    if not report.passed:
+        ctx.exit(int(ExitCode.CHECK_FAILED))
 
 
 def parse_assignments(values: tuple[str, ...], flag: str) -> dict[str, str]:
@@ -206,19 +240,24 @@ def _collect(
     return collected.values
 
 
+def _result_payload(result: Any, explain: bool) -> dict[str, Any]:
+    payload: dict[str, Any] = {
+        "path": str(result.path),
+        "image_tag": result.image_tag,
+        "lockfile": result.lockfile,
+        "answers": result.answers,
+    }
+    if explain:
+        payload["files"] = [
+            {"path": path, "layer": layer} for path, layer in result.origins.items()
+        ]
+    return payload
+
+
 def _render_result(result: Any, as_json: bool, explain: bool) -> None:
     answers = result.answers
     if as_json:
-        payload = {
-            "path": str(result.path),
-            "image_tag": result.image_tag,
-            "lockfile": result.lockfile,
-            "answers": answers,
-        }
-        if explain:
-            payload["files"] = [
-                {"path": path, "layer": layer} for path, layer in result.origins.items()
-            ]
+        payload = _result_payload(result, explain)
         click.echo(json.dumps(payload, indent=2, ensure_ascii=False))
         return
     click.echo(f"Created {answers['name']} in {result.path}")

@@ -39,16 +39,16 @@ def verify(ctx: click.Context, directory: Path, keep: bool, as_json: bool) -> No
     """
     from nodeship.verify import verify_project
 
-    report = verify_project(directory, keep=keep, progress=_print_progress)
+    report = verify_project(directory, keep=keep, progress=print_progress)
     if as_json:
         click.echo(json.dumps(report.to_dict(), indent=2))
     else:
-        _render_table(report)
+        render_table(report)
     if not report.passed:
         ctx.exit(int(ExitCode.CHECK_FAILED))
 
 
-def _print_progress(event: ProgressEvent) -> None:
+def print_progress(event: ProgressEvent) -> None:
     """Print phases and build steps on stderr, and the other build output with -v."""
     if event.kind == "phase":
         click.echo(f"==> {event.message}", err=True)
@@ -58,7 +58,7 @@ def _print_progress(event: ProgressEvent) -> None:
         click.echo(f"    {event.message}", err=True)
 
 
-def _render_table(report: VerifyReport) -> None:
+def render_table(report: VerifyReport) -> None:
     from rich.console import Console
     from rich.table import Table
 

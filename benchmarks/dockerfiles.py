@@ -1,0 +1,224 @@
+"""Compare nodeship's Dockerfile with a docker init-style and a naive Dockerfile.
+
+Generates one api project with nodeship, copies it into three build contexts that
+differ only in the Dockerfile, and measures each image in the same run, on the same
+base image: size and size over the floor, cold build time, rebuild time after a
+one-line change in src/ without network access and with it, time from start to a
+working health endpoint, and time from SIGTERM to exit. It repeats this ``--runs``
+times, prints a Markdown table of medians with ratios against the nodeship column,
+and rewrites the ``dockerfiles`` section of BENCHMARKS.md.
+
+Usage, from the repository root with nodeship importable, npm on PATH and a Docker
+engine running: ``python benchmarks/dockerfiles.py [--runs N] [--no-write]``. The
+base image must be present; ``python -m tests.standin.build node:24.11.1-alpine3.22``
+makes a stand-in on an engine that cannot pull it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import docker
+import docker.errors
+from benchmark_page import run_header, script_command, write_section
+from dockerfiles_table import Samples, render_section
+from image_measurements import (
+    NAME_PREFIX,
+    build_image,
+    measure_sizes,
+    remove_images,
+    run_and_stop,
+)
+
+from nodeship.verify.engine import connect_engine
+
+NODE_VERSION = "24.11.1"
+ALPINE_VERSION = "3.22"
+BASE_IMAGE = f"node:{NODE_VERSION}-alpine{ALPINE_VERSION}"
+PORT = 3000
+
+# The docker init-style Dockerfile. docker init writes the install step as
+# `RUN --mount=type=bind,...package.json --mount=type=bind,...package-lock.json
+# --mount=type=cache,target=/root/.npm npm ci --omit=dev`, which needs BuildKit. The
+# classic builder has no RUN --mount, so the manifests are copied in first and npm's
+# cache stays in the image.
+DOCKER_INIT_DOCKERFILE = f"""\
+FROM {BASE_IMAGE}
+ENV NODE_ENV=production
+WORKDIR /usr/src/app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev
+USER node
+COPY . .
+EXPOSE {PORT}
+CMD node src/server.js
+"""
+
+NAIVE_DOCKERFILE = f"""\
+FROM {BASE_IMAGE}
+WORKDIR /app
+COPY . .
+RUN npm install
+EXPOSE {PORT}
+CMD npm start
+"""
+
+
+@dataclass
+class Variant:
+    """One Dockerfile under test; ``dockerfile`` is None for the generated one."""
+
+    key: str
+    title: str
+    dockerfile: str | None
+    samples: Samples = field(default_factory=Samples)
+
+    @property
+    def tag(self) -> str:
+        return f"{NAME_PREFIX}{self.key}"
+
+
+def generate_project(scratch: Path) -> Path:
+    """Generate the api project with its lockfile (npm reaches the registry)."""
+    project = scratch / "generated"
+    command = [
+        sys.executable,
+        "-m",
+        "nodeship",
+        "new",
+        str(project),
+        "--yes",
+        "--type",
+        "api",
+        "--node",
+        NODE_VERSION,
+        "--alpine",
+        ALPINE_VERSION,
+    ]
+    result = subprocess.run(command, capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        sys.exit(
+            f"nodeship new failed with exit code {result.returncode}:\n{result.stderr}"
+        )
+    return project
+
+
+def prepare_context(project: Path, scratch: Path, variant: Variant) -> Path:
+    """Copy the project into a build context of its own and write its Dockerfile."""
+    context = scratch / variant.key
+    shutil.copytree(project, context)
+    if variant.dockerfile is not None:
+        (context / "Dockerfile").write_text(variant.dockerfile, encoding="utf-8")
+    return context
+
+
+def measure_once(
+    client: docker.DockerClient, context: Path, variant: Variant, run: int
+) -> None:
+    """Build cold, measure, run and stop, then rebuild twice after source changes."""
+    samples = variant.samples
+    remove_images(client, variant.tag, samples.created_images)
+    cold = build_image(client, context, variant.tag, nocache=True)
+    samples.created_images.extend(cold.created_images)
+    if cold.image_id is None:
+        raise RuntimeError(f"the cold build of {variant.key} failed: {cold.error}")
+    samples.cold_seconds.append(cold.seconds)
+    samples.sizes.append(measure_sizes(client, cold.image_id))
+    samples.runs.append(run_and_stop(client, cold.image_id, PORT))
+    progress(f"run {run + 1} {variant.key}: cold build {cold.seconds:.1f} s")
+
+    server = context / "src" / "server.js"
+    original = server.read_text(encoding="utf-8")
+    try:
+        # Two different edits, so the second rebuild cannot reuse the first one's
+        # layers.
+        server.write_text(f"{original}// benchmark edit {run}a\n", encoding="utf-8")
+        offline = build_image(
+            client, context, variant.tag, nocache=False, network_mode="none"
+        )
+        samples.created_images.extend(offline.created_images)
+        samples.offline_rebuilds.append(offline)
+
+        server.write_text(f"{original}// benchmark edit {run}b\n", encoding="utf-8")
+        online = build_image(client, context, variant.tag, nocache=False)
+        samples.created_images.extend(online.created_images)
+        if online.image_id is None:
+            raise RuntimeError(
+                f"the rebuild of {variant.key} with network failed: {online.error}"
+            )
+        samples.online_rebuild_seconds.append(online.seconds)
+    finally:
+        server.write_text(original, encoding="utf-8")
+    progress(
+        f"run {run + 1} {variant.key}: rebuild without network "
+        f"{'ok' if offline.image_id else 'failed'} in {offline.seconds:.1f} s, "
+        f"with network {online.seconds:.1f} s"
+    )
+
+
+def progress(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--runs", type=int, default=3, help="repetitions of every measurement"
+    )
+    parser.add_argument(
+        "--no-write",
+        action="store_true",
+        help="print the section without rewriting BENCHMARKS.md",
+    )
+    args = parser.parse_args()
+
+    client = connect_engine()
+    try:
+        base = client.api.inspect_image(BASE_IMAGE)
+    except docker.errors.ImageNotFound:
+        sys.exit(
+            f"the base image {BASE_IMAGE} is missing: pull it, or run "
+            f"`python -m tests.standin.build {BASE_IMAGE}` to build a stand-in"
+        )
+    header = run_header(script_command("dockerfiles.py"), client)
+    variants = [
+        Variant("nodeship", "nodeship", None),
+        Variant("docker-init", "docker init-style", DOCKER_INIT_DOCKERFILE),
+        Variant("naive", "naive", NAIVE_DOCKERFILE),
+    ]
+
+    with tempfile.TemporaryDirectory(prefix=NAME_PREFIX) as scratch_name:
+        scratch = Path(scratch_name)
+        project = generate_project(scratch)
+        contexts = {v.key: prepare_context(project, scratch, v) for v in variants}
+        try:
+            # Variants take turns within each run, so a slow period on the machine
+            # or the registry spreads over all three columns.
+            for run in range(args.runs):
+                for variant in variants:
+                    measure_once(client, contexts[variant.key], variant, run)
+        finally:
+            for variant in variants:
+                remove_images(client, variant.tag, variant.samples.created_images)
+
+    lines = render_section(
+        header=header,
+        base_image=BASE_IMAGE,
+        base_attributes=base,
+        columns=[(v.title, v.samples) for v in variants],
+        dockerfiles={v.title: v.dockerfile for v in variants if v.dockerfile},
+        runs=args.runs,
+    )
+    print("\n".join(lines))
+    if not args.no_write:
+        write_section("dockerfiles", lines)
+
+
+if __name__ == "__main__":
+    main()
