@@ -225,8 +225,26 @@ def _scratch_folder(parent: Path) -> Iterator[Path]:
         raise InterruptedByUserError(
             "interrupted; nothing was written", hint=None
         ) from None
+    except OSError as error:
+        raise GenerationError(
+            f"writing the project in {parent} failed: {_describe_os_error(error)}",
+            hint="check free space and permissions; nothing was written",
+        ) from None
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _describe_os_error(error: OSError) -> str:
+    """Return one line for ``error``; shutil.Error carries one entry per failed file."""
+    if isinstance(error, shutil.Error) and error.args and error.args[0]:
+        first = error.args[0][0]
+        count = len(error.args[0])
+        return f"{first[2]} (and {count - 1} more files)" if count > 1 else first[2]
+    return (
+        f"{error.strerror or error} ({error.filename})"
+        if error.filename
+        else str(error)
+    )
 
 
 def _render(
