@@ -1,4 +1,4 @@
-"""Generation under hostile conditions: CRLF templates, no npm, failing npm, full disk."""
+"""Generation under hostile conditions: CRLF, no npm, failing npm, a full disk."""
 
 from __future__ import annotations
 
