@@ -1,15 +1,19 @@
 """Benchmark nodeship's start-up and generation time against baselines.
 
-Runs each command several times in this one process's session and prints a Markdown
-table of median wall times and ratios against the baseline of its group:
+Runs each command several times and prints a Markdown table of median wall times,
+with the range, and ratios against the baseline of its group:
 
 - start-up: ``python -c pass`` (the floor), ``nodeship --version``, ``nodeship --help``
   and ``cookiecutter --help``;
 - generation: ``cookiecutter --no-input`` on nodeship's template against
   ``nodeship new --yes --no-install`` on the same template, both without npm.
 
-Usage: ``python benchmarks/cli_speed.py [--runs N]`` from the repository root, with
-nodeship installed in the running interpreter.
+It checks two targets, ``nodeship --help`` faster than ``cookiecutter --help`` and
+``nodeship new`` at most 1.1 times plain cookiecutter, and rewrites the
+``cli_speed`` section of BENCHMARKS.md.
+
+Usage: ``python benchmarks/cli_speed.py [--runs N] [--no-write]`` from the repository
+root, with nodeship and cookiecutter importable by the running interpreter.
 """
 
 from __future__ import annotations
@@ -21,20 +25,31 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
 from pathlib import Path
+
+from benchmark_page import (
+    format_range,
+    run_header,
+    script_command,
+    verdict,
+    write_section,
+)
 
 REPO = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
+TARGET_NEW_OVER_COOKIECUTTER = 1.1
+
+Group = list[tuple[str, list[str]]]
 
 
-def median_seconds(
-    command: list[str], runs: int, cwd_factory: Callable[[], Path]
-) -> float:
-    """Return the median wall time of ``command`` over ``runs`` runs (one warm-up)."""
+def time_command(command: list[str], runs: int) -> list[float]:
+    """Return the wall times of ``runs`` runs of ``command``, after one warm-up.
+
+    Each run starts in a new empty folder, which is deleted afterwards.
+    """
     times = []
     for attempt in range(runs + 1):
-        cwd = cwd_factory()
+        cwd = Path(tempfile.mkdtemp(prefix="nodeship-bench-"))
         start = time.perf_counter()
         subprocess.run(
             command,
@@ -48,34 +63,63 @@ def median_seconds(
         shutil.rmtree(cwd, ignore_errors=True)
         if attempt:
             times.append(elapsed)
-    return statistics.median(times)
+    return times
 
 
-def fresh_folder() -> Path:
-    return Path(tempfile.mkdtemp(prefix="nodeship-bench-"))
+def measure_group(group: Group, runs: int) -> dict[str, list[float]]:
+    return {label: time_command(command, runs) for label, command in group}
 
 
-def rows_for(
-    group: list[tuple[str, list[str]]], runs: int
-) -> list[tuple[str, float, float]]:
-    results = [(label, median_seconds(cmd, runs, fresh_folder)) for label, cmd in group]
-    baseline = results[0][1]
-    return [(label, seconds, seconds / baseline) for label, seconds in results]
+def table_rows(results: dict[str, list[float]]) -> list[str]:
+    """Return table rows; the group's first command is the ratios' baseline."""
+    baseline = statistics.median(next(iter(results.values())))
+    rows = []
+    for label, times in results.items():
+        milliseconds = [seconds * 1000 for seconds in times]
+        ratio = statistics.median(times) / baseline
+        rows.append(f"| {label} | {format_range(milliseconds, 0)} | {ratio:.2f}x |")
+    return rows
+
+
+def target_rows(
+    startup: dict[str, list[float]], generation: dict[str, list[float]]
+) -> list[str]:
+    help_ratio = statistics.median(startup["nodeship --help"]) / statistics.median(
+        startup["cookiecutter --help"]
+    )
+    new_ratio = statistics.median(
+        generation["nodeship new --yes --no-install"]
+    ) / statistics.median(generation["cookiecutter --no-input (baseline)"])
+    return [
+        "| target | measured | result |",
+        "| --- | --- | --- |",
+        f"| `nodeship --help` faster than `cookiecutter --help` | "
+        f"{help_ratio:.2f}x cookiecutter --help | {verdict(help_ratio < 1)} |",
+        f"| `nodeship new --yes --no-install` at most "
+        f"{TARGET_NEW_OVER_COOKIECUTTER}x `cookiecutter --no-input` | "
+        f"{new_ratio:.2f}x | {verdict(new_ratio <= TARGET_NEW_OVER_COOKIECUTTER)} |",
+    ]
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=15, help="timed runs per command")
-    runs = parser.parse_args().runs
+    parser.add_argument(
+        "--no-write",
+        action="store_true",
+        help="print the section without rewriting BENCHMARKS.md",
+    )
+    args = parser.parse_args()
+    header = run_header(script_command("cli_speed.py"))
 
-    startup = [
+    startup_group = [
         ("python -c pass (baseline)", [PYTHON, "-c", "pass"]),
         ("nodeship --version", [PYTHON, "-m", "nodeship", "--version"]),
         ("nodeship --help", [PYTHON, "-m", "nodeship", "--help"]),
         ("cookiecutter --help", [PYTHON, "-m", "cookiecutter", "--help"]),
     ]
     template = str(REPO / "template")
-    generation = [
+    generation_group = [
         (
             "cookiecutter --no-input (baseline)",
             [PYTHON, "-m", "cookiecutter", "--no-input", template, "install=no"],
@@ -85,15 +129,40 @@ def main() -> None:
             [PYTHON, "-m", "nodeship", "new", "--yes", "--no-install"],
         ),
     ]
-    print(
-        f"Median of {runs} runs after one warm-up; ratio against the group's baseline."
-    )
-    print()
-    print("| command | median (ms) | ratio |")
-    print("|---|---:|---:|")
-    for group in (startup, generation):
-        for label, seconds, ratio in rows_for(group, runs):
-            print(f"| {label} | {seconds * 1000:.0f} | {ratio:.2f}x |")
+    startup = measure_group(startup_group, args.runs)
+    generation = measure_group(generation_group, args.runs)
+
+    lines = [
+        "## CLI start-up and generation time",
+        "",
+        *header,
+        "",
+        f"Median of {args.runs} runs after one warm-up, with the range in brackets. "
+        "Each ratio is against the first command of its group, measured in the "
+        "same run.",
+        "",
+        "| command | wall time (ms) | ratio |",
+        "| --- | ---: | ---: |",
+        *table_rows(startup),
+        *table_rows(generation),
+        "",
+        "### Targets",
+        "",
+        *target_rows(startup, generation),
+        "",
+        "### Method",
+        "",
+        "- Every command runs as `python -m ...` with the same interpreter, from a "
+        "new empty folder, with output discarded; the time is the wall time of the "
+        "whole process.",
+        "- Both generation commands render `template/` without npm: cookiecutter "
+        "with the template's defaults and `install=no`, nodeship with `--yes "
+        "--no-install`, which also validates the answers and resolves the Node.js "
+        "version against its release table. Neither writes a lockfile.",
+    ]
+    print("\n".join(lines))
+    if not args.no_write:
+        write_section("cli_speed", lines)
 
 
 if __name__ == "__main__":

@@ -42,6 +42,11 @@ NODE_VERSION = "24.11.1"
 ALPINE_VERSION = "3.22"
 BASE_IMAGE = f"node:{NODE_VERSION}-alpine{ALPINE_VERSION}"
 PORT = 3000
+# Without network, npm 11.6.2's `npm install` printed nothing for about 140 s and
+# then exited 1 with "npm error Exit handler never called!" (seen on the machine in
+# BENCHMARKS.md). A rebuild still running after this many seconds without network
+# is stopped and counted as needing the network.
+OFFLINE_REBUILD_LIMIT_SECONDS = 30.0
 
 # The docker init-style Dockerfile. docker init writes the install step as
 # `RUN --mount=type=bind,...package.json --mount=type=bind,...package-lock.json
@@ -140,7 +145,12 @@ def measure_once(
         # layers.
         server.write_text(f"{original}// benchmark edit {run}a\n", encoding="utf-8")
         offline = build_image(
-            client, context, variant.tag, nocache=False, network_mode="none"
+            client,
+            context,
+            variant.tag,
+            nocache=False,
+            network_mode="none",
+            time_limit=OFFLINE_REBUILD_LIMIT_SECONDS,
         )
         samples.created_images.extend(offline.created_images)
         samples.offline_rebuilds.append(offline)
@@ -214,6 +224,7 @@ def main() -> None:
         columns=[(v.title, v.samples) for v in variants],
         dockerfiles={v.title: v.dockerfile for v in variants if v.dockerfile},
         runs=args.runs,
+        offline_limit=OFFLINE_REBUILD_LIMIT_SECONDS,
     )
     print("\n".join(lines))
     if not args.no_write:

@@ -59,6 +59,7 @@ def render_section(
     columns: list[Column],
     dockerfiles: dict[str, str],
     runs: int,
+    offline_limit: float,
 ) -> list[str]:
     """Return the Markdown lines of the section; the first column is the baseline."""
     base_size = int(base_attributes["Size"])
@@ -88,7 +89,7 @@ def render_section(
         "",
         "### Rebuild without network",
         "",
-        *_rebuild_notes(columns),
+        *_rebuild_notes(columns, offline_limit),
         "",
         "### The Dockerfiles",
         "",
@@ -142,7 +143,8 @@ def _table(columns: list[Column], floor: float) -> list[str]:
             sizes(lambda s: (s.working_dir - s.node_modules - s.app_files) / KIB),
             1,
         ),
-        ("npm cache left in /root/.npm (MiB)", sizes(lambda s: s.npm_cache / MIB), 2),
+        ("npm cache in /root/.npm (MiB)", sizes(lambda s: s.npm_cache / MIB), 2),
+        ("files in /tmp (KiB)", sizes(lambda s: s.tmp / KIB), 1),
         ("cold build, no cache (s)", lambda s: s.cold_seconds, 1),
     ]
     for label, extract, digits in numeric_rows:
@@ -183,6 +185,7 @@ def _table(columns: list[Column], floor: float) -> list[str]:
         )
     )
     lines.append(_exit_code_row(columns))
+    lines.append(_pid1_row(columns))
     return lines
 
 
@@ -216,13 +219,16 @@ def _offline_rebuild_row(columns: list[Column]) -> str:
 
 def _offline_cell(samples: Samples) -> str:
     succeeded = samples.offline_seconds()
-    failed = [build.seconds for build in samples.offline_rebuilds if not build.image_id]
+    failed = [build for build in samples.offline_rebuilds if not build.image_id]
     if not failed:
         return _cell(succeeded, 1)
+    stopped = sum(build.stopped_at_limit for build in failed)
     text = (
         f"needs network: failed in {len(failed)} of {len(samples.offline_rebuilds)} "
-        f"runs, after {format_range(failed, 1)} s"
+        f"runs, after {format_range([build.seconds for build in failed], 1)} s"
     )
+    if stopped:
+        text += f" ({stopped} stopped at the time limit)"
     if succeeded:
         text += f"; succeeded in {format_range(succeeded, 1)} s"
     return text
@@ -248,6 +254,16 @@ def _exit_code_row(columns: list[Column]) -> str:
     for index, (_, samples) in enumerate(columns):
         codes = sorted({r.exit_code for r in samples.runs if r.exit_code is not None})
         cells.append(", ".join(str(code) for code in codes) or "—")
+        if index > 0:
+            cells.append("—")
+    return _markdown_row(cells)
+
+
+def _pid1_row(columns: list[Column]) -> str:
+    cells = ["PID 1"]
+    for index, (_, samples) in enumerate(columns):
+        commands = sorted({r.pid1_command for r in samples.runs if r.pid1_command})
+        cells.append(", ".join(f"`{command}`" for command in commands) or "—")
         if index > 0:
             cells.append("—")
     return _markdown_row(cells)
@@ -302,20 +318,47 @@ def _targets(columns: list[Column], floor: float) -> list[str]:
     ]
 
 
-def _rebuild_notes(columns: list[Column]) -> list[str]:
+def _rebuild_notes(columns: list[Column], offline_limit: float) -> list[str]:
     lines = [
-        "Steps that ran instead of coming from the build cache, in the last run's "
-        'rebuild after a change in src/ with `network_mode="none"`:',
+        "The first rebuild after a change in src/ runs with "
+        '`network_mode="none"` and is stopped (its running RUN container killed) '
+        f"if it is still running after {offline_limit:g} s. In the last run, the "
+        "steps that ran instead of coming from the build cache were:",
         "",
     ]
     for title, samples in columns:
         if not samples.offline_rebuilds:
             continue
         last = samples.offline_rebuilds[-1]
-        steps = ", ".join(f"`{step}`" for step in last.executed_steps) or "none"
-        outcome = "succeeded" if last.image_id else f"failed: {_first_line(last.error)}"
-        lines.append(f"- {title}: {steps}; {outcome}")
+        steps = last.executed_steps
+        installs = [step for step in steps if _is_install(step)]
+        ran = (
+            f"{len(steps)} steps, from `{_shorten(steps[0])}` on"
+            if steps
+            else "no step"
+        )
+        install = (
+            f"including `{installs[0]}`" if installs else "the install step was cached"
+        )
+        if last.image_id:
+            outcome = "succeeded"
+        elif last.stopped_at_limit:
+            outcome = f"stopped at the {offline_limit:g} s limit"
+        else:
+            outcome = f"failed: {_first_line(last.error)}"
+        lines.append(f"- {title}: {ran}, {install}; {outcome}")
     return lines
+
+
+def _is_install(instruction: str) -> bool:
+    return instruction.upper().startswith("RUN") and (
+        "npm ci" in instruction or "npm install" in instruction
+    )
+
+
+def _shorten(instruction: str, width: int = 60) -> str:
+    flat = " ".join(instruction.split())
+    return flat if len(flat) <= width else flat[: width - 3] + "..."
 
 
 def _first_line(text: str) -> str:
@@ -353,10 +396,13 @@ _METHOD_NOTES = [
     "- Rebuilds use the build cache of the cold build. The first one runs every "
     'RUN step with `network_mode="none"`, so a Dockerfile whose install step '
     'reruns after a source change fails there and is reported as "needs '
-    'network". The second rebuild, after a different one-line change, has the '
-    "network.",
+    'network". That failure can be slow: in a trial on 2026-12-04, npm 11.6.2 '
+    "(the stand-in's) ran `npm install` without network for 141 s, printed "
+    'nothing, then exited 1 with "npm error Exit handler never called!". Hence '
+    "the time limit above. The second rebuild, after a different one-line "
+    "change, has the network.",
     "- Sizes: the image size is Docker's, the sum of its layers. node_modules, "
-    "package.json, src/, the WORKDIR and `/root/.npm` are measured inside a "
+    "package.json, src/, the WORKDIR, `/root/.npm` and `/tmp` are measured inside a "
     "container of the image by a Node.js script that adds up the sizes of all "
     "entries except directories, each inode once, which is how Docker's overlay2 "
     "driver sizes a layer (`Size` in moby's pkg/directory). Floor = base image + "
@@ -376,5 +422,7 @@ _METHOD_NOTES = [
     "Engine 20.10's classic builder rejects `HEALTHCHECK --start-interval` "
     '("Unknown flag: start-interval", checked on this engine).',
     "- Stop: `docker stop` with a 10 s timeout, timed on the host. Exit code 137 "
-    "means the process was killed with SIGKILL at the timeout.",
+    'means the process was killed with SIGKILL at the timeout. The row "PID 1" '
+    "is `/proc/1/cmdline` in the running container: the process that receives "
+    "SIGTERM.",
 ]

@@ -11,6 +11,7 @@ import contextlib
 import http.client
 import json
 import re
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -33,6 +34,7 @@ POLL_SECONDS = 0.05
 
 _STEP_LINE = re.compile(r"^Step \d+/\d+ : (?P<instruction>.*)$")
 _LAYER_LINE = re.compile(r"^ ---> (?P<id>[0-9a-f]{12,64})$")
+_RUNNING_LINE = re.compile(r"^ ---> Running in (?P<id>[0-9a-f]{12,64})$")
 
 # Sums the sizes of the non-directory entries under each path given as an argument,
 # each inode once, and prints {path: bytes or null when the path is missing}. It
@@ -78,10 +80,14 @@ class BuildOutcome:
     seconds: float
     image_id: str | None
     error: str = ""
+    # Whether the build was still running at its time limit and was stopped.
+    stopped_at_limit: bool = False
     # Instructions of the steps that ran instead of coming from the build cache.
     executed_steps: list[str] = field(default_factory=list)
     # Images this build created (not taken from the cache), for cleanup.
     created_images: list[str] = field(default_factory=list)
+    # Images of the steps taken from the build cache, FROM steps excepted.
+    cached_images: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -94,6 +100,8 @@ class ImageSizes:
     app_files: int
     working_dir: int
     npm_cache: int
+    # /tmp, where npm 11 leaves Node.js's compile cache (node-compile-cache).
+    tmp: int
 
 
 @dataclass
@@ -105,6 +113,8 @@ class RunOutcome:
     stop_seconds: float | None
     exit_code: int | None
     detail: str
+    # The command line of the container's PID 1, which receives docker stop's SIGTERM.
+    pid1_command: str = ""
 
 
 def build_image(
@@ -114,14 +124,17 @@ def build_image(
     *,
     nocache: bool,
     network_mode: str | None = None,
+    time_limit: float | None = None,
 ) -> BuildOutcome:
     """Build ``context`` as ``tag`` with the classic builder and time the build.
 
-    ``network_mode="none"`` runs every RUN step without a network. A failed build
-    returns the error in the outcome instead of raising.
+    ``network_mode="none"`` runs every RUN step without a network. After
+    ``time_limit`` seconds the build's running RUN container is killed, which fails
+    the build. A failed build returns the error in the outcome instead of raising.
     """
     started = time.perf_counter()
     log = _BuildLog()
+    watchdog = _Watchdog(client, log, time_limit)
     error = ""
     image_id: str | None = None
     try:
@@ -144,6 +157,8 @@ def build_image(
                 image_id = str(chunk["aux"].get("ID", image_id))
     except docker.errors.APIError as api_error:
         error = str(api_error.explanation or api_error)
+    finally:
+        watchdog.cancel()
     seconds = time.perf_counter() - started
     log.close()
     if error:
@@ -154,9 +169,56 @@ def build_image(
         seconds=seconds,
         image_id=image_id,
         error=error,
+        stopped_at_limit=watchdog.killed,
         executed_steps=log.executed_steps(),
         created_images=log.created_images(),
+        cached_images=log.cached_images(),
     )
+
+
+class _Watchdog:
+    """Kill the build's running RUN container once the time limit has passed.
+
+    When no RUN step is running at the limit, it tries again every second until
+    the build ends.
+    """
+
+    def __init__(
+        self, client: docker.DockerClient, log: _BuildLog, time_limit: float | None
+    ) -> None:
+        self.client = client
+        self.log = log
+        self.killed = False
+        self._lock = threading.Lock()
+        self._timer: threading.Timer | None = None
+        self._done = False
+        if time_limit is not None:
+            self._arm(time_limit)
+
+    def _arm(self, seconds: float) -> None:
+        self._timer = threading.Timer(seconds, self._fire)
+        self._timer.daemon = True
+        self._timer.start()
+
+    def _fire(self) -> None:
+        with self._lock:
+            if self._done:
+                return
+            container_id = self.log.running_container
+            if container_id:
+                try:
+                    self.client.api.kill(container_id)
+                    self.killed = True
+                    return
+                except docker.errors.APIError:
+                    pass
+            self._arm(1.0)
+
+    def cancel(self) -> None:
+        with self._lock:
+            self._done = True
+            if self._timer is not None:
+                self._timer.cancel()
 
 
 @dataclass
@@ -171,6 +233,8 @@ class _BuildLog:
 
     def __init__(self) -> None:
         self.steps: list[_BuildStep] = []
+        # The container of the step that is running now, if it runs in one.
+        self.running_container = ""
         self._partial = ""
 
     def feed(self, text: str) -> None:
@@ -188,6 +252,11 @@ class _BuildLog:
         step = _STEP_LINE.match(line)
         if step:
             self.steps.append(_BuildStep(step["instruction"]))
+            self.running_container = ""
+            return
+        running = _RUNNING_LINE.match(line)
+        if running:
+            self.running_container = running["id"]
             return
         if not self.steps:
             return
@@ -197,20 +266,32 @@ class _BuildLog:
         layer = _LAYER_LINE.match(line)
         if layer:
             self.steps[-1].image_id = layer["id"]
+            self.running_container = ""
 
     def _own_steps(self) -> list[_BuildStep]:
         # A FROM step's id is the base image's, which is never this build's to remove.
         return [
             step
             for step in self.steps
-            if not step.cached and not step.instruction.upper().startswith("FROM")
+            if not step.cached and not _is_from(step.instruction)
         ]
 
     def executed_steps(self) -> list[str]:
         return [step.instruction for step in self._own_steps()]
 
+    def cached_images(self) -> list[str]:
+        return [
+            step.image_id
+            for step in self.steps
+            if step.cached and step.image_id and not _is_from(step.instruction)
+        ]
+
     def created_images(self) -> list[str]:
         return [step.image_id for step in self._own_steps() if step.image_id]
+
+
+def _is_from(instruction: str) -> bool:
+    return instruction.upper().startswith("FROM")
 
 
 def measure_sizes(client: docker.DockerClient, image_id: str) -> ImageSizes:
@@ -223,6 +304,7 @@ def measure_sizes(client: docker.DockerClient, image_id: str) -> ImageSizes:
         f"{working_dir}/src",
         working_dir,
         "/root/.npm",
+        "/tmp",
     ]
     # root, so that /root/.npm is readable in images that run as the node user.
     output = client.containers.run(
@@ -234,7 +316,7 @@ def measure_sizes(client: docker.DockerClient, image_id: str) -> ImageSizes:
         remove=True,
     )
     sizes: dict[str, int | None] = json.loads(output)
-    node_modules, package_json, src, working_total, npm_cache = (
+    node_modules, package_json, src, working_total, npm_cache, tmp = (
         sizes[target] or 0 for target in targets
     )
     return ImageSizes(
@@ -243,6 +325,7 @@ def measure_sizes(client: docker.DockerClient, image_id: str) -> ImageSizes:
         app_files=package_json + src,
         working_dir=working_total,
         npm_cache=npm_cache,
+        tmp=tmp,
     )
 
 
@@ -268,9 +351,15 @@ def run_and_stop(client: docker.DockerClient, image_id: str, port: int) -> RunOu
         endpoint_seconds, healthy_seconds, detail = _wait_until_up(
             container, port, started, has_healthcheck
         )
+        pid1_command = _pid1_command(container)
         stop_seconds, exit_code = _stop(container)
         return RunOutcome(
-            endpoint_seconds, healthy_seconds, stop_seconds, exit_code, detail
+            endpoint_seconds,
+            healthy_seconds,
+            stop_seconds,
+            exit_code,
+            detail,
+            pid1_command,
         )
     finally:
         container.remove(force=True)
@@ -324,6 +413,16 @@ def _endpoint_answers(url: str) -> bool:
     # then closes it, which surfaces as a reset or a closed connection.
     except (urllib.error.URLError, http.client.HTTPException, OSError):
         return False
+
+
+def _pid1_command(container: Any) -> str:
+    try:
+        exit_code, output = container.exec_run(["cat", "/proc/1/cmdline"])
+    except docker.errors.APIError:
+        return ""
+    if exit_code != 0:
+        return ""
+    return " ".join(output.decode("utf-8", "replace").split("\0")).strip()
 
 
 def _stop(container: Any) -> tuple[float | None, int | None]:

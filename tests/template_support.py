@@ -207,7 +207,7 @@ class GitLabCiLoader(yaml.SafeLoader):
 
 @dataclass(frozen=True)
 class GitLabReference:
-    """A ``!reference`` tag: the path of the value it stands for."""
+    """A ``!reference`` tag: the path of the value it refers to."""
 
     path: tuple[str, ...]
 

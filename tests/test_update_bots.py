@@ -208,6 +208,6 @@ def test_renovate_alpine_note(renovate_project: Path) -> None:
     assert "keeps the -alpine3.NN suffix" in description
     assert "`nodeship bump --alpine <version>`" in description
     readme = readme_text(renovate_project)
-    assert "Renovate keeps the `-alpine3.22` suffix" in readme
+    assert "Renovate keeps the `-alpine<version>` suffix" in readme
     assert "`nodeship bump --alpine <version>`" in readme
     assert 'one "Node.js" pull request' in readme

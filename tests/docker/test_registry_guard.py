@@ -108,7 +108,7 @@ class LocalRegistry:
         return self.work_dir / "registry.log"
 
     def start(self) -> None:
-        """Start the registry and wait until ``GET /v2/`` answers 200."""
+        """Start the registry and wait until ``GET /v2/`` returns 200."""
         storage = self.work_dir / "storage"
         storage.mkdir(parents=True, exist_ok=True)
         config = self.work_dir / "config.yml"
@@ -296,7 +296,7 @@ class CiRun:
         return run_gitlab_script([command], self.project, variables)
 
     def publish(self, image_ref: str, *, commit: str, run_kind: str) -> GuardResult:
-        """Run the guard, then build and push only when it answers publish=true."""
+        """Run the guard, then build and push only when it outputs publish=true."""
         result = self.check(image_ref, commit=commit, run_kind=run_kind)
         if result.code == 0 and result.publish == "true":
             self.build_and_push(image_ref, commit=commit)

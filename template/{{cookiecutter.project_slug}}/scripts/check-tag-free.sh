@@ -20,7 +20,7 @@
 #              the step outputs file of GitHub Actions, when it is set.
 #
 # Image tags are immutable, so this script never lets CI overwrite one:
-#   - The registry answers that the tag does not exist: publish=true.
+#   - The registry reports that the tag does not exist: publish=true.
 #   - The tag exists and its org.opencontainers.image.revision label equals the
 #     commit of this run ($GITHUB_SHA on GitHub Actions, $CI_COMMIT_SHA on
 #     GitLab CI): the same commit was published before, so this is a rerun.
@@ -34,8 +34,8 @@
 # publish=true|false. Exit status: 0 on a result, 1 on an error, 2 on bad usage.
 #
 # NOTE: `docker manifest inspect` is not offered as a tool, because its "no such
-# manifest" message also appears when it cannot reach the registry: docker CLI
-# 28.2 printed it for a tag that existed on a plain-HTTP registry.
+# manifest" message also appears when it cannot read the registry: docker CLI
+# 28.2.2 printed it for an existing tag on a plain-HTTP registry (no --insecure).
 set -eu
 
 usage() {
@@ -65,7 +65,7 @@ set_publish() {
 }
 
 # Reads the tag from the registry. Exits 0 when it exists and prints the
-# command's output, which holds the registry's error otherwise.
+# command's output, which contains the registry's error otherwise.
 read_tag() {
   if [ "$tool" = buildx ]; then
     docker buildx imagetools inspect "$1" 2>&1
@@ -74,7 +74,7 @@ read_tag() {
   fi
 }
 
-# Exits 0 when the output of a failed read_tag is the registry's explicit answer
+# Exits 0 when the output of a failed read_tag is the registry's explicit response
 # that the tag or the repository does not exist. Error codes and messages are
 # those of the OCI distribution API (MANIFEST_UNKNOWN, NAME_UNKNOWN), as the
 # Docker engine passes them on, and buildx's "<ref>: not found". A bare
