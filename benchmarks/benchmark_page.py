@@ -32,7 +32,7 @@ the same run, or a median with its range, so a section compares like with like
 even on a loaded machine. Numbers from different sections or different machines
 are not comparable.
 
-Run every benchmark and rewrite this page (about 10 minutes on 2 cores):
+Run every benchmark and rewrite this page (about 7 minutes on 2 cores):
 
 ```sh
 PYTHONPATH=/path/to/importable/nodeship python benchmarks/run_all.py
@@ -87,11 +87,15 @@ def script_command(script: str) -> list[str]:
 
 
 def format_range(values: Sequence[float], digits: int) -> str:
-    """Format the median of ``values`` with its min and max, e.g. ``1.2 (1.1-1.4)``."""
-    median = statistics.median(values)
-    if len(values) == 1 or min(values) == max(values):
-        return f"{median:.{digits}f}"
-    return f"{median:.{digits}f} ({min(values):.{digits}f}-{max(values):.{digits}f})"
+    """Format the median of ``values`` with its min and max, e.g. ``1.2 (1.1-1.4)``.
+
+    The range is left out when min and max look the same at ``digits`` decimals.
+    """
+    median = f"{statistics.median(values):.{digits}f}"
+    low, high = f"{min(values):.{digits}f}", f"{max(values):.{digits}f}"
+    if low == high:
+        return median
+    return f"{median} ({low}-{high})"
 
 
 def verdict(met: bool) -> str:

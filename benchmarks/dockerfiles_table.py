@@ -33,6 +33,10 @@ class Samples:
     runs: list[RunOutcome] = field(default_factory=list)
     # Images the builds created, removed when the benchmark ends.
     created_images: list[str] = field(default_factory=list)
+    # Attempts repeated because another build on the engine disturbed a rebuild,
+    # and runs recorded although their last attempt was disturbed too.
+    retries: int = 0
+    disturbed_runs: int = 0
 
     def offline_seconds(self) -> list[float]:
         return [build.seconds for build in self.offline_rebuilds if build.image_id]
@@ -83,6 +87,7 @@ def render_section(
         f"{node_modules / MIB:.2f} MiB + package.json and src/ "
         f"{app_files / KIB:.1f} KiB = {floor / MIB:.2f} MiB.",
         "",
+        *_disturbance_lines(columns),
         "### Targets",
         "",
         *_targets(columns, floor),
@@ -102,6 +107,29 @@ def render_section(
     for title, text in dockerfiles.items():
         lines.extend([f"{title}:", "", "```dockerfile", text.rstrip(), "```", ""])
     lines.extend(_METHOD_NOTES)
+    return lines
+
+
+def _disturbance_lines(columns: list[Column]) -> list[str]:
+    retries = ", ".join(f"{title} {samples.retries}" for title, samples in columns)
+    lines = [
+        "Attempts repeated because another build on the engine disturbed a rebuild "
+        f"(see Method): {retries}.",
+        "",
+    ]
+    disturbed = [
+        f"{title} {samples.disturbed_runs}"
+        for title, samples in columns
+        if samples.disturbed_runs
+    ]
+    if disturbed:
+        lines.extend(
+            [
+                "**Runs recorded although every attempt was disturbed, so their "
+                f"rebuild times are suspect:** {', '.join(disturbed)}.",
+                "",
+            ]
+        )
     return lines
 
 
@@ -222,16 +250,21 @@ def _offline_cell(samples: Samples) -> str:
     failed = [build for build in samples.offline_rebuilds if not build.image_id]
     if not failed:
         return _cell(succeeded, 1)
-    stopped = sum(build.stopped_at_limit for build in failed)
-    text = (
-        f"needs network: failed in {len(failed)} of {len(samples.offline_rebuilds)} "
-        f"runs, after {format_range([build.seconds for build in failed], 1)} s"
-    )
+    total = len(samples.offline_rebuilds)
+    stopped = [build for build in failed if build.stopped_at_limit]
+    errors = [build.seconds for build in failed if not build.stopped_at_limit]
+    parts = []
     if stopped:
-        text += f" ({stopped} stopped at the time limit)"
+        parts.append(f"{len(stopped)} of {total} still running at the time limit")
+    if errors:
+        parts.append(
+            f"{len(errors)} of {total} failed after {format_range(errors, 1)} s"
+        )
     if succeeded:
-        text += f"; succeeded in {format_range(succeeded, 1)} s"
-    return text
+        parts.append(
+            f"{len(succeeded)} of {total} succeeded in {format_range(succeeded, 1)} s"
+        )
+    return "needs network: " + "; ".join(parts)
 
 
 def _healthy_row(columns: list[Column]) -> str:
@@ -401,6 +434,13 @@ _METHOD_NOTES = [
     'nothing, then exited 1 with "npm error Exit handler never called!". Hence '
     "the time limit above. The second rebuild, after a different one-line "
     "change, has the network.",
+    "- Other builds on the same engine can disturb a rebuild. For each step the "
+    "classic builder takes the most recently created matching child of the "
+    "previous layer, whichever build made it, so a rebuild can continue on "
+    "another build's layer and miss its own cache further on; another build's "
+    "cleanup can also remove a layer the rebuild uses. The benchmark detects "
+    "both (a cached layer it did not create, or a missing image) and repeats "
+    "that variant's cold build and rebuilds, at most 3 attempts per run.",
     "- Sizes: the image size is Docker's, the sum of its layers. node_modules, "
     "package.json, src/, the WORKDIR, `/root/.npm` and `/tmp` are measured inside a "
     "container of the image by a Node.js script that adds up the sizes of all "

@@ -70,6 +70,9 @@ def cookiecutter_context(answers: Answers, *, install: bool) -> dict[str, str]:
         "description": answers["description"],
         "project_version": answers["project_version"],
         "app_type": answers["type"],
+        # Cookiecutter accepts only one of the listed choices, so a worker or a
+        # cli gets the first one; the template reads it for an api only.
+        "framework": answers.get("framework") or "fastify",
         "port": str(answers["port"] or ""),
         "node_version": answers["node"],
         "alpine_version": answers["alpine"],

@@ -19,6 +19,12 @@ from nodeship.releases import ReleaseLine, ReleaseTable
 APP_TYPES = {
     "api": "an HTTP service with a health endpoint",
     "worker": "a background process with no port",
+    "cli": "a command-line tool packaged as an image, run with arguments",
+}
+FRAMEWORKS = {
+    "fastify": "Fastify, with schema-checked routes",
+    "express": "Express",
+    "http": "node:http from the standard library, no framework",
 }
 CI_PROVIDERS = {
     "github": "GitHub Actions: test, compute the tag, publish the image",
@@ -286,11 +292,21 @@ QUESTIONS: tuple[Question, ...] = (
     Question(
         name="type",
         prompt="App type",
-        help="api: " + APP_TYPES["api"] + "; worker: " + APP_TYPES["worker"] + ".",
+        help="; ".join(f"{name}: {text}" for name, text in APP_TYPES.items()) + ".",
         parse=_choice_parser("--type", lambda answers, context: APP_TYPES),
         default=lambda answers, context: "api",
         choices=lambda answers, context: APP_TYPES,
         required=True,
+    ),
+    Question(
+        name="framework",
+        prompt="HTTP framework",
+        help="Framework of the api: fastify, express or http (node:http). Each "
+        "serves the same health endpoint, JSON logs and graceful shutdown.",
+        parse=_choice_parser("--framework", lambda answers, context: FRAMEWORKS),
+        default=lambda answers, context: "fastify",
+        choices=lambda answers, context: FRAMEWORKS,
+        applies=_is_api,
     ),
     Question(
         name="port",

@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 APP_TYPE = "{{ cookiecutter.app_type }}"
+FRAMEWORK = "{{ cookiecutter.framework }}"
 CI = "{{ cookiecutter.ci }}"
 UPDATES = "{{ cookiecutter.updates }}"
 INSTALL = "{{ cookiecutter.install }}"
@@ -29,6 +30,28 @@ WORKER_ONLY_FILES = [
     "test/loop.test.js",
     "test/worker.test.js",
 ]
+CLI_ONLY_FILES = [
+    "src/cli.js",
+    "src/command.js",
+    "test/cli.test.js",
+    "test/command.test.js",
+]
+# Files of the long-running services (api and worker), which a cli does not need.
+SERVICE_ONLY_FILES = [
+    ".env.example",
+    "src/config.js",
+    "src/logger.js",
+    "src/shutdown.js",
+    "test/config.test.js",
+    "test/shutdown.test.js",
+]
+# Fastify logs each request itself; express and node:http use this module.
+REQUEST_LOG_FILES = ["src/request-log.js"]
+FILES_BY_APP_TYPE = {
+    "api": API_ONLY_FILES + SERVICE_ONLY_FILES,
+    "worker": WORKER_ONLY_FILES + SERVICE_ONLY_FILES,
+    "cli": CLI_ONLY_FILES,
+}
 NPM_INSTALL_ARGS = [
     "install",
     "--package-lock-only",
@@ -43,8 +66,11 @@ NPM_OUTPUT_LINES_SHOWN = 20
 
 def remove_unused_files() -> None:
     """Delete the files of the app type, CI provider and update bot not chosen."""
-    unused = WORKER_ONLY_FILES if APP_TYPE == "api" else API_ONLY_FILES
-    for name in unused:
+    used = set(FILES_BY_APP_TYPE[APP_TYPE])
+    if APP_TYPE == "api" and FRAMEWORK != "fastify":
+        used.update(REQUEST_LOG_FILES)
+    every_file = {name for files in FILES_BY_APP_TYPE.values() for name in files}
+    for name in sorted(every_file.union(REQUEST_LOG_FILES) - used):
         Path(name).unlink()
 
     if CI != "github":

@@ -13,6 +13,7 @@ VARIABLES = {
     "description": {{ cookiecutter.description | jsonify }},
     "project_version": {{ cookiecutter.project_version | jsonify }},
     "app_type": {{ cookiecutter.app_type | jsonify }},
+    "framework": {{ cookiecutter.framework | jsonify }},
     "port": {{ cookiecutter.port | jsonify }},
     "node_version": {{ cookiecutter.node_version | jsonify }},
     "alpine_version": {{ cookiecutter.alpine_version | jsonify }},

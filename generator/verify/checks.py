@@ -8,6 +8,7 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from nodeship.verify.build import BuildResult, BuildStep, dependency_install_steps
+from nodeship.verify.cli_run import CliRun, CliRuns
 from nodeship.verify.project import Project
 from nodeship.verify.report import CheckResult, Measurements, Status
 from nodeship.verify.run import RunResult
@@ -281,6 +282,56 @@ def check_npm_config_warnings(build: BuildResult) -> CheckResult:
         value = str(len(warnings))
         return CheckResult(name, Status.FAIL, value, _list(warnings), measurements)
     return CheckResult(name, Status.PASS, "0", "", measurements)
+
+
+def check_cli_version(runs: CliRuns, project: Project) -> CheckResult:
+    """Pass when ``IMAGE --version`` exits 0 and prints the package.json version."""
+    name = "cli_version"
+    run = runs.version
+    measurements = _cli_measurements(run)
+    printed = run.stdout.strip()
+    value = f"exit code {_exit_code_text(run)}, output {printed!r}"
+    if run.exit_code != 0:
+        detail = _cli_detail(run, "expected exit code 0")
+    elif printed != project.version:
+        detail = _cli_detail(run, f"expected the version {project.version!r}")
+    else:
+        return CheckResult(name, Status.PASS, value, run.detail, measurements)
+    return CheckResult(name, Status.FAIL, value, detail, measurements)
+
+
+def check_cli_default_command(runs: CliRuns) -> CheckResult:
+    """Pass when the image run with no arguments exits 0 and prints something."""
+    name = "cli_default_command"
+    run = runs.default_command
+    measurements = _cli_measurements(run)
+    value = f"exit code {_exit_code_text(run)}, {len(run.stdout)} characters"
+    if run.exit_code != 0:
+        detail = _cli_detail(run, "expected exit code 0")
+    elif not run.stdout.strip():
+        detail = _cli_detail(run, "expected output on stdout, such as the help")
+    else:
+        return CheckResult(name, Status.PASS, value, run.detail, measurements)
+    return CheckResult(name, Status.FAIL, value, detail, measurements)
+
+
+def _cli_measurements(run: CliRun) -> Measurements:
+    return {
+        "arguments": " ".join(run.arguments),
+        "exit_code": run.exit_code,
+        "seconds": run.seconds,
+    }
+
+
+def _exit_code_text(run: CliRun) -> str:
+    return "none" if run.exit_code is None else str(run.exit_code)
+
+
+def _cli_detail(run: CliRun, expectation: str) -> str:
+    arguments = " ".join(run.arguments) or "(no arguments)"
+    output = (run.stdout + run.stderr).strip()[-2000:]
+    detail = f"run with {arguments}: {run.detail}; {expectation}"
+    return f"{detail}; output:\n{output}" if output else detail
 
 
 def _list(items: list[str]) -> str:

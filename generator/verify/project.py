@@ -144,7 +144,7 @@ def _app_type_and_port(path: Path, dockerfile: Dockerfile) -> tuple[str, int | N
     """Return the app type and port from the answers record, else from EXPOSE.
 
     A project without the record is an api when its final stage exposes a port,
-    and a worker otherwise.
+    a cli when it sets an ENTRYPOINT instead, and a worker otherwise.
     """
     record_path = path / ANSWERS_RECORD
     exposed = dockerfile.exposed_ports()
@@ -156,6 +156,9 @@ def _app_type_and_port(path: Path, dockerfile: Dockerfile) -> tuple[str, int | N
         return app_type, int(port) if app_type == "api" and port else None
     if exposed:
         return "api", exposed[0]
+    final_keywords = {item.keyword for item in dockerfile.final_stage.instructions}
+    if "ENTRYPOINT" in final_keywords:
+        return "cli", None
     return "worker", None
 
 

@@ -23,6 +23,7 @@ from nodeship.verify.build import (
     ensure_base_images,
     image_attributes,
 )
+from nodeship.verify.cli_run import CliRuns, run_cli_image
 from nodeship.verify.engine import connect_engine
 from nodeship.verify.files import list_container_files
 from nodeship.verify.project import Project, load_project, rfc3339_now
@@ -101,20 +102,32 @@ def verify_project(
             )
 
         emit.phase(f"running {image}")
-        settings = RunSettings(
-            app_type=project.app_type,
-            port=project.port,
-            health_path=health_path,
-            health_timeout=health_timeout,
-        )
-        run = run_container(
-            client,
-            build.image_id,
-            settings,
-            name_prefix="nodeship-verify",
-            on_created=created.containers.append,
-        )
-        container = created.containers[-1]
+        cli_runs: CliRuns | None = None
+        if project.app_type == "cli":
+            cli_runs = run_cli_image(
+                client,
+                build.image_id,
+                name_prefix="nodeship-verify",
+                on_created=created.containers.append,
+                timeout=health_timeout,
+            )
+            run = cli_runs.as_run_result()
+            container = created.containers[0]
+        else:
+            settings = RunSettings(
+                app_type=project.app_type,
+                port=project.port,
+                health_path=health_path,
+                health_timeout=health_timeout,
+            )
+            run = run_container(
+                client,
+                build.image_id,
+                settings,
+                name_prefix="nodeship-verify",
+                on_created=created.containers.append,
+            )
+            container = created.containers[-1]
 
         emit.phase("checking the image")
         attributes = image_attributes(client, build.image_id)
@@ -129,7 +142,12 @@ def verify_project(
             base_images=base_images,
             container=str(container.name),
             checks=_run_checks(
-                project=project, facts=facts, build=build, rebuild=rebuild, run=run
+                project=project,
+                facts=facts,
+                build=build,
+                rebuild=rebuild,
+                run=run,
+                cli_runs=cli_runs,
             ),
             kept=keep,
             build_log=build.log,
@@ -143,6 +161,7 @@ def _run_checks(
     build: BuildResult,
     rebuild: _Rebuild,
     run: RunResult,
+    cli_runs: CliRuns | None = None,
 ) -> list[CheckResult]:
     results = [
         checks.check_non_root(facts, run),
@@ -151,12 +170,20 @@ def _run_checks(
         checks.check_oci_labels(facts, project),
         checks.check_image_tag(project),
         *checks.check_image_size(facts),
-        checks.check_startup(run),
     ]
-    if project.app_type == "api":
-        results.append(checks.check_health_endpoint(run))
+    if cli_runs is not None:
+        # A cli exits when its command is done, so it has no startup, health
+        # endpoint or SIGTERM to measure; its runs with arguments replace them.
+        results += [
+            checks.check_cli_version(cli_runs, project),
+            checks.check_cli_default_command(cli_runs),
+        ]
+    else:
+        results.append(checks.check_startup(run))
+        if project.app_type == "api":
+            results.append(checks.check_health_endpoint(run))
+        results.append(checks.check_shutdown(run))
     results += [
-        checks.check_shutdown(run),
         checks.check_dependency_cache(build, rebuild.result, rebuild.changed_file),
         checks.check_npm_config_warnings(build),
     ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import socket
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -112,14 +113,17 @@ def test_failing_checks_exit_code(
 def test_cleanup_removes_container_and_images(
     tmp_path: Path, base_image: str, docker_client: docker.DockerClient
 ) -> None:
+    # The label comes first, so every image this build makes carries it, and the
+    # check ignores images that other work on the same engine creates meanwhile.
+    marker = uuid.uuid4().hex
     dockerfile = (
         f"FROM {base_image}\n"
+        f"LABEL nodeship.test.run={marker}\n"
         "USER node\n"
         'CMD ["node", "-e", "process.on(\'SIGTERM\', () => process.exit(0)); '
         'setInterval(() => {}, 1000)"]\n'
     )
     project = _write_project(tmp_path / "clean", dockerfile)
-    before = {image.id for image in docker_client.images.list(all=True)}
     run = run_cli("verify", str(project), "--json")
     assert run.code == ExitCode.CHECK_FAILED, run.stderr[-2000:]
 
@@ -129,5 +133,7 @@ def test_cleanup_removes_container_and_images(
         docker_client.containers.get(data["container"])
     with pytest.raises(docker.errors.ImageNotFound):
         docker_client.images.get(data["image"])
-    after = {image.id for image in docker_client.images.list(all=True)}
-    assert after - before == set()
+    left = docker_client.images.list(
+        all=True, filters={"label": f"nodeship.test.run={marker}"}
+    )
+    assert left == []

@@ -1,3 +1,4 @@
+{%- if cookiecutter.framework == 'fastify' -%}
 import Fastify from 'fastify';
 
 const healthResponseSchema = {
@@ -25,3 +26,65 @@ export function buildApp(options = {}) {
 
   return app;
 }
+{%- elif cookiecutter.framework == 'express' -%}
+import express from 'express';
+
+import { logRequests } from './request-log.js';
+
+/**
+ * Creates the Express application with its routes, without listening on a port.
+ *
+ * The result is a request listener: src/server.js passes it to
+ * `http.createServer()`, and so do the tests.
+ */
+export function buildApp({ logger }) {
+  const app = express();
+  // The header only tells clients which framework to probe for known flaws.
+  app.disable('x-powered-by');
+  app.use((request, response, next) => {
+    logRequests(logger, request, response);
+    next();
+  });
+
+  app.get('/health', (request, response) => {
+    response.json({ status: 'ok' });
+  });
+
+  app.use((request, response) => {
+    response.status(404).json({ error: 'Not Found' });
+  });
+
+  return app;
+}
+{%- else -%}
+import { logRequests } from './request-log.js';
+
+/** Sends `body` as JSON with the given status code. */
+function sendJson(response, statusCode, body) {
+  const payload = JSON.stringify(body);
+  response.writeHead(statusCode, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(payload),
+  });
+  response.end(payload);
+}
+
+/**
+ * Creates the request listener of the service, for `http.createServer()`.
+ *
+ * src/server.js starts it on a port, and the tests on a free one.
+ */
+export function buildApp({ logger }) {
+  return (request, response) => {
+    logRequests(logger, request, response);
+    // Only the path matters for routing; the host part is a placeholder.
+    const { pathname } = new URL(request.url, 'http://localhost');
+
+    if (pathname === '/health' && (request.method === 'GET' || request.method === 'HEAD')) {
+      sendJson(response, 200, { status: 'ok' });
+      return;
+    }
+    sendJson(response, 404, { error: 'Not Found' });
+  };
+}
+{%- endif %}

@@ -1,0 +1,92 @@
+"""Build and verify the app variants on a real engine: api frameworks and the cli."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import docker
+import pytest
+
+from nodeship.verify.verify import verify_project
+from tests.docker.conftest import ALPINE_VERSION, NODE_VERSION
+from tests.template_support import render
+
+pytestmark = [pytest.mark.docker, pytest.mark.slow]
+
+SERVICE_CHECKS = {"startup", "health_endpoint", "graceful_shutdown"}
+CLI_CHECKS = {"cli_version", "cli_default_command"}
+
+
+def render_variant(output_dir: Path, **variables: str) -> Path:
+    """Render a variant with its lockfile, on the base image of the Docker tests."""
+    return render(
+        output_dir,
+        install="yes",
+        node_version=NODE_VERSION,
+        alpine_version=ALPINE_VERSION,
+        **variables,
+    )
+
+
+@pytest.mark.parametrize("framework", ["express", "http"])
+def test_api_framework_verifies(
+    tmp_path: Path, base_image: str, framework: str
+) -> None:
+    project = render_variant(tmp_path, app_type="api", framework=framework)
+
+    report = verify_project(project, check_rebuild=False)
+
+    results = {check.name: check for check in report.checks}
+    failed = [f"{c.name}: {c.value} {c.detail}" for c in report.checks if c.failed]
+    assert failed == []
+    assert set(results) >= SERVICE_CHECKS
+    assert results["health_endpoint"].value == "200"
+    assert results["graceful_shutdown"].measurements["exit_code"] == 0
+    assert results["npm_config_warnings"].value == "0"
+
+
+def test_cli_verifies_with_arguments(tmp_path: Path, base_image: str) -> None:
+    project = render_variant(tmp_path, app_type="cli")
+
+    report = verify_project(project)
+
+    results = {check.name: check for check in report.checks}
+    failed = [f"{c.name}: {c.value} {c.detail}" for c in report.checks if c.failed]
+    assert failed == []
+    assert set(results) >= CLI_CHECKS
+    assert not SERVICE_CHECKS & set(results)
+    assert results["cli_version"].value == "exit code 0, output '1.4.2'"
+    assert results["non_root_user"].measurements["uid"] == 1000
+    assert results["dependency_layer_cached"].status == "pass"
+
+
+def test_cli_image_exit_codes(
+    tmp_path: Path, base_image: str, docker_client: docker.DockerClient
+) -> None:
+    project = render_variant(tmp_path, app_type="cli")
+    tag = "variants-cli:test"
+    docker_client.images.build(path=str(project), tag=tag, rm=True, forcerm=True)
+    try:
+        greeting = docker_client.containers.run(tag, ["Ada", "Grace"], remove=True)
+        assert greeting == b"Hello, Ada!\nHello, Grace!\n"
+
+        with pytest.raises(docker.errors.ContainerError) as raised:
+            docker_client.containers.run(tag, ["--no-such-option"], remove=True)
+        assert raised.value.exit_status == 2
+        assert b"Unknown option '--no-such-option'" in raised.value.stderr
+    finally:
+        docker_client.images.remove(tag, force=True)
+
+
+def test_cli_verify_fails_on_wrong_version(tmp_path: Path, base_image: str) -> None:
+    project = render_variant(tmp_path, app_type="cli")
+    command = project / "src/command.js"
+    text = command.read_text()
+    command.write_text(text.replace("await readVersion()", "'0.0.0'"))
+
+    report = verify_project(project, check_rebuild=False)
+
+    results = {check.name: check for check in report.checks}
+    assert results["cli_version"].failed
+    assert "expected the version '1.4.2'" in results["cli_version"].detail
+    assert not results["cli_default_command"].failed
