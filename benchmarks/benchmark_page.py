@@ -20,7 +20,7 @@ from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
 PAGE = REPO / "BENCHMARKS.md"
-# Sections in page order; a section that is missing is appended in this order.
+# Sections in page order. A missing section is inserted at its place in this order.
 SECTION_NAMES = ("dockerfiles", "cli_speed", "verify_timings")
 
 _PAGE_HEADER = """\
@@ -45,7 +45,7 @@ PYTHONPATH=/path/to/importable/nodeship python benchmarks/run_all.py
 def describe_machine(engine: Any | None = None) -> list[str]:
     """Return Markdown list items that describe the CPU, memory, OS and engine.
 
-    ``engine`` is a ``docker.DockerClient``; without one the engine is left out.
+    ``engine`` is a ``docker.DockerClient``. Without one, the engine is left out.
     """
     items = [
         f"CPU: {_cpu_model()}, {os.cpu_count()} cores",

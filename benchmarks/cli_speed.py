@@ -71,7 +71,7 @@ def measure_group(group: Group, runs: int) -> dict[str, list[float]]:
 
 
 def table_rows(results: dict[str, list[float]]) -> list[str]:
-    """Return table rows; the group's first command is the ratios' baseline."""
+    """Return table rows, with the group's first command as the ratios' baseline."""
     baseline = statistics.median(next(iter(results.values())))
     rows = []
     for label, times in results.items():

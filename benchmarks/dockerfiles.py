@@ -1,12 +1,12 @@
 """Compare nodeship's Dockerfile with a docker init-style and a naive Dockerfile.
 
-Generates one api project with nodeship, copies it into three build contexts that
-differ only in the Dockerfile, and measures each image in the same run, on the same
-base image: size and size over the floor, cold build time, rebuild time after a
-one-line change in src/ without network access and with it, time from start to a
-working health endpoint, and time from SIGTERM to exit. It repeats this ``--runs``
-times, prints a Markdown table of medians with ratios against the nodeship column,
-and rewrites the ``dockerfiles`` section of BENCHMARKS.md.
+Generates one api project with nodeship and copies it into three build contexts
+that differ only in the Dockerfile. In one run, on the same base image, it measures
+each image's size and size over the floor, the cold build time, the rebuild time
+after a one-line change in src/ without network access and with it, the time from
+start to a working health endpoint, and the time from SIGTERM to exit. It repeats
+this ``--runs`` times, prints a Markdown table of medians with ratios against the
+nodeship column, and rewrites the ``dockerfiles`` section of BENCHMARKS.md.
 
 Usage, from the repository root with nodeship importable, npm on PATH and a Docker
 engine running: ``python benchmarks/dockerfiles.py [--runs N] [--no-write]``. The
@@ -17,6 +17,8 @@ makes a stand-in on an engine that cannot pull it.
 from __future__ import annotations
 
 import argparse
+import json
+import shlex
 import shutil
 import subprocess
 import sys
@@ -44,9 +46,9 @@ ALPINE_VERSION = "3.22"
 BASE_IMAGE = f"node:{NODE_VERSION}-alpine{ALPINE_VERSION}"
 PORT = 3000
 # Without network, npm 11.6.2's `npm install` printed nothing for about 140 s and
-# then exited 1 with "npm error Exit handler never called!" (seen on the machine in
-# BENCHMARKS.md). A rebuild still running after this many seconds without network
-# is stopped and counted as needing the network.
+# then exited 1 with "npm error Exit handler never called!" (a trial on the machine
+# that BENCHMARKS.md describes). A rebuild still running without network after this
+# many seconds is stopped and counted as needing the network.
 OFFLINE_REBUILD_LIMIT_SECONDS = 30.0
 # Attempts per variant and run when other builds on the engine disturb a rebuild.
 MAX_ATTEMPTS = 3
@@ -92,8 +94,11 @@ class Variant:
         return f"{NAME_PREFIX}{self.key}"
 
 
-def generate_project(scratch: Path) -> Path:
-    """Generate the api project with its lockfile (npm reaches the registry)."""
+def generate_project(scratch: Path) -> tuple[Path, list[str]]:
+    """Generate the api project with its lockfile (npm reaches the registry).
+
+    Returns the project folder and the command that generated it.
+    """
     project = scratch / "generated"
     command = [
         sys.executable,
@@ -114,7 +119,33 @@ def generate_project(scratch: Path) -> Path:
         sys.exit(
             f"nodeship new failed with exit code {result.returncode}:\n{result.stderr}"
         )
-    return project
+    # The docker init-style and naive Dockerfiles run src/server.js as it is, so
+    # the project must be a JavaScript api, which needs no build step.
+    if not (project / "src" / "server.js").is_file():
+        sys.exit(
+            f"{project / 'src' / 'server.js'} is missing: the benchmark needs a "
+            "JavaScript api project, so check the defaults of `nodeship new --yes`"
+        )
+    return project, command
+
+
+def describe_project(project: Path, command: list[str]) -> str:
+    """Return a Markdown list item naming the command, answers and dependencies."""
+    metadata = json.loads((project / ".nodeship.json").read_text(encoding="utf-8"))
+    answers = metadata.get("answers", {})
+    chosen = ", ".join(
+        f"{key} {answers[key]}" for key in ("framework", "language") if key in answers
+    )
+    manifest = json.loads((project / "package.json").read_text(encoding="utf-8"))
+    dependencies = ", ".join(
+        f"{name} {version}"
+        for name, version in manifest.get("dependencies", {}).items()
+    )
+    return (
+        f"- project: `{shlex.join(['nodeship', 'new', 'DIR', *command[5:]])}`"
+        + (f" ({chosen})" if chosen else "")
+        + f", production dependencies {dependencies}, pinned by its package-lock.json"
+    )
 
 
 def prepare_context(project: Path, scratch: Path, variant: Variant) -> Path:
@@ -131,8 +162,8 @@ def measure_once(
 ) -> None:
     """Build cold, rebuild twice after source changes, then measure, start and stop.
 
-    Other builds on the same engine can disturb a rebuild (see find_disturbance);
-    such an attempt is repeated, up to MAX_ATTEMPTS in all.
+    Other builds on the same engine can disturb a rebuild (see find_disturbance).
+    Such an attempt is repeated, up to MAX_ATTEMPTS in all.
     """
     samples = variant.samples
     for attempt in range(1, MAX_ATTEMPTS + 1):
@@ -260,7 +291,8 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory(prefix=NAME_PREFIX) as scratch_name:
         scratch = Path(scratch_name)
-        project = generate_project(scratch)
+        project, command = generate_project(scratch)
+        project_line = describe_project(project, command)
         contexts = {v.key: prepare_context(project, scratch, v) for v in variants}
         try:
             # Variants take turns within each run, so a slow period on the machine
@@ -273,7 +305,7 @@ def main() -> None:
                 remove_images(client, variant.tag, variant.samples.created_images)
 
     lines = render_section(
-        header=header,
+        header=[*header, project_line],
         base_image=BASE_IMAGE,
         base_attributes=base,
         columns=[(v.title, v.samples) for v in variants],

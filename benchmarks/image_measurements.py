@@ -23,8 +23,8 @@ from typing import Any
 import docker
 import docker.errors
 
-# Every image and container this benchmark creates starts with this prefix, so
-# cleanup never touches what other users of the engine built.
+# The names of the images and containers this benchmark creates start with this
+# prefix. Untagged step images are removed by the ids its own builds logged.
 NAME_PREFIX = "nodeship-bench-"
 # docker stop sends SIGKILL this many seconds after SIGTERM.
 STOP_TIMEOUT_SECONDS = 10
@@ -100,7 +100,7 @@ class ImageSizes:
     app_files: int
     working_dir: int
     npm_cache: int
-    # /tmp, where npm 11 leaves Node.js's compile cache (node-compile-cache).
+    # /tmp, where npm 11.6.2 leaves Node.js's compile cache (node-compile-cache).
     tmp: int
 
 

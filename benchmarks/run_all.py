@@ -1,4 +1,4 @@
-"""Run every benchmark in turn; each one rewrites its own section of BENCHMARKS.md.
+"""Run every benchmark in turn. Each one rewrites its own section of BENCHMARKS.md.
 
 Usage, from the repository root with nodeship importable, npm on PATH and a Docker
 engine running: ``python benchmarks/run_all.py``. Takes about 7 minutes on a
@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-# Page order; each script takes --no-write.
+# In page order. Each script takes --no-write.
 SCRIPTS = ("dockerfiles.py", "cli_speed.py", "verify_timings.py")
 
 

@@ -44,6 +44,11 @@ def _parse(path: Path, text: str) -> object:
     if path.suffix.lower() == ".json":
         try:
             return json.loads(text)
+        except RecursionError:
+            raise InvalidInputError(
+                f"answers file {str(path)!r} is nested too deeply",
+                hint='write one flat object such as {"name": "Orders API"}',
+            ) from None
         except json.JSONDecodeError as error:
             where = f" at line {error.lineno}, column {error.colno}: {error.msg}"
             raise InvalidInputError(
@@ -53,6 +58,11 @@ def _parse(path: Path, text: str) -> object:
             ) from None
     try:
         return yaml.safe_load(text)
+    except RecursionError:
+        raise InvalidInputError(
+            f"answers file {str(path)!r} is nested too deeply",
+            hint="write one flat mapping such as 'name: Orders API'",
+        ) from None
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""

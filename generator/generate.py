@@ -17,8 +17,10 @@ from nodeship.errors import (
     InterruptedByUserError,
     TargetExistsError,
 )
+from nodeship.names import check_no_jinja
 from nodeship.questions import Answers
 from nodeship.templates.layers import compose_layers, resolve_settings
+from nodeship.templates.normalise import force_lf_output, keep_workflow_expressions
 from nodeship.templates.record import (
     ANSWERS_RECORD,
     ProjectRecord,
@@ -73,6 +75,7 @@ def cookiecutter_context(answers: Answers, *, install: bool) -> dict[str, str]:
         # Cookiecutter accepts only one of the listed choices, so a worker or a
         # cli gets the first one; the template reads it for an api only.
         "framework": answers.get("framework") or "fastify",
+        "language": answers["language"],
         "port": str(answers["port"] or ""),
         "node_version": answers["node"],
         "alpine_version": answers["alpine"],
@@ -179,6 +182,10 @@ def render_project(
     )
     check_choices(composed.config, context, source.location)
     context.update(resolve_settings(composed.extra_variables, settings))
+    for key, value in context.items():
+        check_no_jinja(value, field=f"variable {key}", flag=f"the value of {key}")
+    force_lf_output(composed.path)
+    keep_workflow_expressions(composed.path)
     project = _render(composed.path, context, scratch, name=source.location)
     origins = _output_origins(project, composed.origins, context)
     return RenderedProject(project, origins)
@@ -266,7 +273,7 @@ def _render(
     }
     output = scratch / "out"
     try:
-        with _stdout_to_stderr():
+        with _stdout_to_stderr(), _temporary_files_in(scratch / "tmp"):
             project = cookiecutter(
                 str(template_dir),
                 no_input=True,
@@ -298,7 +305,11 @@ def _render(
 def _stdout_to_stderr() -> Iterator[None]:
     """Send hook and subprocess output to stderr, so stdout stays clean for --json."""
     sys.stdout.flush()
-    saved = os.dup(1)
+    try:
+        saved = os.dup(1)
+    except OSError:  # stdout is closed, so there is nothing to keep clean
+        yield
+        return
     try:
         os.dup2(2, 1)
         yield
@@ -306,6 +317,22 @@ def _stdout_to_stderr() -> Iterator[None]:
         sys.stdout.flush()
         os.dup2(saved, 1)
         os.close(saved)
+
+
+@contextlib.contextmanager
+def _temporary_files_in(folder: Path) -> Iterator[None]:
+    """Make ``tempfile`` write below ``folder``, which is removed with the scratch.
+
+    cookiecutter writes each rendered hook to a temporary file and never deletes
+    it; those files contain the answers.
+    """
+    folder.mkdir()
+    previous = tempfile.tempdir
+    tempfile.tempdir = str(folder)
+    try:
+        yield
+    finally:
+        tempfile.tempdir = previous
 
 
 def _output_origins(

@@ -26,6 +26,9 @@ _NPM_PART = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
 _IMAGE_COMPONENT = re.compile(r"^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$")
 _REGISTRY_HOST = re.compile(r"^(?:[a-zA-Z0-9-]+\.)*[a-zA-Z0-9-]+(?::[0-9]+)?$")
 _UNSAFE_TEXT = re.compile(r'[\x00-\x1f\x7f"\\`$]')
+# Cookiecutter renders every variable's value as a Jinja template, so text with
+# Jinja delimiters would run as template code.
+JINJA_DELIMITERS = re.compile(r"\{[{%#]|[}%#]\}")
 
 # Node.js core module names (node:module builtinModules as of Node 24). npm rejects a
 # new package with one of these names because require() would load the core module.
@@ -93,6 +96,7 @@ def check_display_text(value: str, *, field: str, flag: str) -> str:
     text = value.strip()
     if not text:
         raise InvalidInputError(f"{field} is empty", hint=f"pass a non-empty {flag}")
+    check_no_jinja(text, field=field, flag=flag)
     bad = _UNSAFE_TEXT.search(text)
     if bad:
         raise InvalidInputError(
@@ -101,6 +105,17 @@ def check_display_text(value: str, *, field: str, flag: str) -> str:
             f"from {flag}",
         )
     return text
+
+
+def check_no_jinja(text: str, *, field: str, flag: str) -> None:
+    """Reject text containing Jinja delimiters such as ``{{`` or ``{%``."""
+    found = JINJA_DELIMITERS.search(text)
+    if found:
+        raise InvalidInputError(
+            f"{field} {text!r} contains {found.group()!r}, which templates would "
+            "run as Jinja code",
+            hint=f"remove '{{{{', '{{%', '{{#' and their closing pairs from {flag}",
+        )
 
 
 def check_slug(slug: str, *, source: str = "--slug") -> str:

@@ -26,6 +26,10 @@ FRAMEWORKS = {
     "express": "Express",
     "http": "node:http from the standard library, no framework",
 }
+LANGUAGES = {
+    "js": "JavaScript (ES modules), run as written",
+    "ts": "TypeScript, compiled to JavaScript in a build stage of the image",
+}
 CI_PROVIDERS = {
     "github": "GitHub Actions: test, compute the tag, publish the image",
     "gitlab": "GitLab CI: the same jobs in .gitlab-ci.yml",
@@ -316,6 +320,15 @@ QUESTIONS: tuple[Question, ...] = (
         default=lambda answers, context: 3000,
         applies=_is_api,
         required=True,
+    ),
+    Question(
+        name="language",
+        prompt="Language",
+        help="js or ts. TypeScript is type-checked by npm test and compiled in a "
+        "build stage; the image gets only the compiled output.",
+        parse=_choice_parser("--language", lambda answers, context: LANGUAGES),
+        default=lambda answers, context: "js",
+        choices=lambda answers, context: LANGUAGES,
     ),
     Question(
         name="node",

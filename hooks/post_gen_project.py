@@ -11,6 +11,7 @@ from pathlib import Path
 
 APP_TYPE = "{{ cookiecutter.app_type }}"
 FRAMEWORK = "{{ cookiecutter.framework }}"
+LANGUAGE = "{{ cookiecutter.language }}"
 CI = "{{ cookiecutter.ci }}"
 UPDATES = "{{ cookiecutter.updates }}"
 INSTALL = "{{ cookiecutter.install }}"
@@ -72,6 +73,8 @@ def remove_unused_files() -> None:
     every_file = {name for files in FILES_BY_APP_TYPE.values() for name in files}
     for name in sorted(every_file.union(REQUEST_LOG_FILES) - used):
         Path(name).unlink()
+        # Each source file also exists as TypeScript, removed along with it.
+        Path(name).with_suffix(".ts").unlink(missing_ok=True)
 
     if CI != "github":
         shutil.rmtree(".github/workflows")
@@ -120,8 +123,22 @@ def create_lockfile() -> int:
     return 0
 
 
+def keep_language_sources() -> None:
+    """Delete the sources of the language not chosen: src/*.ts or src/*.js.
+
+    The template has each file under src/ in both languages; the tests, scripts
+    and configuration stay JavaScript either way.
+    """
+    unused_suffix = ".js" if LANGUAGE == "ts" else ".ts"
+    for path in sorted(Path("src").glob("*" + unused_suffix)):
+        path.unlink()
+    if LANGUAGE != "ts":
+        Path("tsconfig.json").unlink()
+
+
 def main() -> int:
     remove_unused_files()
+    keep_language_sources()
     if INSTALL == "yes":
         return create_lockfile()
     return 0

@@ -14,6 +14,7 @@ VARIABLES = {
     "project_version": {{ cookiecutter.project_version | jsonify }},
     "app_type": {{ cookiecutter.app_type | jsonify }},
     "framework": {{ cookiecutter.framework | jsonify }},
+    "language": {{ cookiecutter.language | jsonify }},
     "port": {{ cookiecutter.port | jsonify }},
     "node_version": {{ cookiecutter.node_version | jsonify }},
     "alpine_version": {{ cookiecutter.alpine_version | jsonify }},

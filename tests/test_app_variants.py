@@ -1,4 +1,4 @@
-"""App variants: the api frameworks (fastify, express, http) and the cli type.
+"""App variants: api frameworks (fastify, express, http), the cli type, TypeScript.
 
 Each variant is rendered, linted with hadolint, and, in the tests marked ``slow``,
 installed from its lockfile with ``npm ci`` and run through ``npm test`` and
@@ -29,6 +29,11 @@ VARIANTS = {
     "express": {"app_type": "api", "framework": "express"},
     "http": {"app_type": "api", "framework": "http"},
     "cli": {"app_type": "cli"},
+    "ts-fastify": {"app_type": "api", "framework": "fastify", "language": "ts"},
+    "ts-express": {"app_type": "api", "framework": "express", "language": "ts"},
+    "ts-http": {"app_type": "api", "framework": "http", "language": "ts"},
+    "ts-worker": {"app_type": "worker", "language": "ts"},
+    "ts-cli": {"app_type": "cli", "language": "ts"},
 }
 API_FILES = ["src/app.js", "src/healthcheck.js", "src/server.js"]
 SERVICE_FILES = ["src/config.js", "src/logger.js", "src/shutdown.js", ".env.example"]
@@ -116,6 +121,25 @@ def test_context_framework_for_api() -> None:
     assert cookiecutter_context(answers, install=False)["framework"] == "http"
 
 
+def test_language_defaults_to_js() -> None:
+    answers, _ = collect({"name": "Orders"})
+    assert answers["language"] == "js"
+
+
+@pytest.mark.parametrize("app_type", ["api", "worker", "cli"])
+def test_language_ts_for_every_type(app_type: str) -> None:
+    answers, warnings = collect({"name": "Orders", "type": app_type, "language": "ts"})
+    assert answers["language"] == "ts"
+    assert warnings == ()
+    assert cookiecutter_context(answers, install=False)["language"] == "ts"
+
+
+def test_language_rejects_unknown() -> None:
+    with pytest.raises(InvalidInputError) as raised:
+        collect({"name": "Orders", "language": "coffee"})
+    assert "--language 'coffee' is not one of: js, ts" in raised.value.message
+
+
 def test_context_check_rejects_framework() -> None:
     problems = validate_context({"app_type": "api", "framework": "koa"})
     assert len(problems) == 1
@@ -136,13 +160,38 @@ def test_variant_files(variant: tuple[str, Path]) -> None:
         for path in project.rglob("*")
         if path.is_file()
     }
-    if name == "cli":
+    if name.endswith("cli"):
         expected, absent = CLI_FILES, API_FILES + SERVICE_FILES + WORKER_FILES
+    elif name.endswith("worker"):
+        expected, absent = WORKER_FILES + SERVICE_FILES, API_FILES + CLI_FILES
     else:
-        expected = API_FILES + SERVICE_FILES + ["src/request-log.js"]
+        expected = API_FILES + SERVICE_FILES
+        if not name.endswith("fastify"):
+            expected = [*expected, "src/request-log.js"]
         absent = CLI_FILES + WORKER_FILES
+    if name.startswith("ts-"):
+        # Sources are TypeScript; tests and configuration stay JavaScript.
+        expected = [_as_typescript(path) for path in expected] + ["tsconfig.json"]
+        absent = [_as_typescript(path) for path in absent]
     assert sorted(set(expected) - present) == []
     assert sorted(set(absent) & present) == []
+
+
+def _as_typescript(path: str) -> str:
+    if path.startswith("src/"):
+        return path.removesuffix(".js") + ".ts"
+    return path
+
+
+def test_typescript_has_no_js_sources(variant: tuple[str, Path]) -> None:
+    name, project = variant
+    suffixes = {path.suffix for path in (project / "src").iterdir()}
+    assert suffixes == ({".ts"} if name.startswith("ts-") else {".js"})
+
+
+def test_javascript_has_no_tsconfig(variant: tuple[str, Path]) -> None:
+    name, project = variant
+    assert (project / "tsconfig.json").exists() == name.startswith("ts-")
 
 
 def test_fastify_has_no_request_log(tmp_path: Path) -> None:
@@ -154,8 +203,14 @@ def test_fastify_has_no_request_log(tmp_path: Path) -> None:
 def test_variant_dependencies(variant: tuple[str, Path]) -> None:
     name, project = variant
     package = json.loads((project / "package.json").read_text())
-    expected = {"express": ["express", "pino"], "http": ["pino"], "cli": []}[name]
-    assert sorted(package["dependencies"]) == expected
+    dependencies = {
+        "express": ["express", "pino"],
+        "http": ["pino"],
+        "cli": [],
+        "fastify": ["fastify", "pino"],
+        "worker": ["pino"],
+    }
+    assert sorted(package["dependencies"]) == dependencies[name.removeprefix("ts-")]
 
 
 def test_files_end_with_one_newline(variant: tuple[str, Path]) -> None:
@@ -191,6 +246,75 @@ def test_api_variant_dockerfile(tmp_path: Path, framework: str) -> None:
     assert len(runtime.find("HEALTHCHECK")) == 1
     assert runtime.find("ENTRYPOINT") == []
     assert runtime.find("CMD")[0].arguments == '["node", "src/server.js"]'
+
+
+def test_workdir_before_package_manager(variant: tuple[str, Path]) -> None:
+    _, project = variant
+    for stage in parse_dockerfile((project / "Dockerfile").read_text()):
+        keywords = [item.keyword for item in stage.instructions]
+        runs = [item for item in stage.instructions if item.keyword == "RUN"]
+        for run in runs:
+            if re.search(r"\b(npm|pnpm|yarn)\b", run.arguments):
+                assert "WORKDIR" in keywords[: stage.instructions.index(run)], stage
+
+
+def test_node_env_only_in_runtime(variant: tuple[str, Path]) -> None:
+    _, project = variant
+    stages = parse_dockerfile((project / "Dockerfile").read_text())
+    for stage in stages[:-1]:
+        assert not any("NODE_ENV" in item.arguments for item in stage.find("ENV"))
+    assert [item.arguments for item in stages[-1].find("ENV")] == [
+        "NODE_ENV=production"
+    ]
+
+
+def test_typescript_dockerfile(tmp_path: Path) -> None:
+    project = render(tmp_path, app_type="api", language="ts")
+    stages = parse_dockerfile((project / "Dockerfile").read_text())
+    assert [stage.name for stage in stages] == ["deps", "build", "runtime"]
+    deps, build, runtime = stages
+    assert deps.find("RUN")[0].arguments.startswith("npm ci --omit=dev")
+    assert [item.arguments for item in build.find("RUN")] == [
+        "npm ci --include=dev",
+        "npm run build",
+    ]
+    copies = [item.arguments for item in runtime.find("COPY")]
+    assert "--from=build --chown=node:node /app/dist ./dist" in copies
+    assert not any(" src " in f" {copy} " for copy in copies)
+    assert runtime.find("CMD")[0].arguments == (
+        '["node", "--enable-source-maps", "dist/server.js"]'
+    )
+    healthcheck = runtime.find("HEALTHCHECK")[0].arguments
+    assert '["node", "dist/healthcheck.js"]' in healthcheck
+
+
+def test_typescript_cli_entrypoint(tmp_path: Path) -> None:
+    project = render(tmp_path, app_type="cli", language="ts")
+    runtime = parse_dockerfile((project / "Dockerfile").read_text())[-1]
+    assert runtime.find("ENTRYPOINT")[0].arguments == (
+        '["node", "--enable-source-maps", "dist/cli.js"]'
+    )
+    package = json.loads((project / "package.json").read_text())
+    assert package["bin"] == {"orders-api": "dist/cli.js"}
+
+
+def test_typescript_package_scripts(tmp_path: Path) -> None:
+    project = render(tmp_path, app_type="worker", language="ts")
+    package = json.loads((project / "package.json").read_text())
+    scripts = package["scripts"]
+    assert scripts["build"] == "tsc"
+    assert scripts["test"].startswith("tsc && node --test --enable-source-maps")
+    assert scripts["start"] == "node --enable-source-maps dist/worker.js"
+    assert package["devDependencies"]["@types/node"] == "^24.0.0"
+    assert "typescript" in package["devDependencies"]
+    assert "typescript-eslint" in package["devDependencies"]
+
+
+def test_typescript_ignores_dist(tmp_path: Path) -> None:
+    project = render(tmp_path, language="ts")
+    assert "\ndist\n" in (project / ".dockerignore").read_text()
+    assert "\ndist/\n" in (project / ".gitignore").read_text()
+    assert "'dist/'" in (project / "eslint.config.js").read_text()
 
 
 def test_cli_dockerfile(tmp_path: Path) -> None:
@@ -283,3 +407,21 @@ def test_cli_runs_with_arguments(tmp_path: Path) -> None:
     invalid = run_tool(["node", "src/cli.js"], cwd=project)
     assert invalid.returncode == 2
     assert "missing NAME" in invalid.stderr
+
+
+@pytest.mark.slow
+def test_typescript_compiles_with_node_env_production(tmp_path: Path) -> None:
+    project = render(tmp_path, install="yes", **VARIANTS["ts-express"])
+    production = {"NODE_ENV": "production"}
+
+    install = run_tool(
+        ["npm", "ci", "--include=dev", "--no-audit", "--no-fund"],
+        cwd=project,
+        env=production,
+    )
+    assert install.returncode == 0, install.stdout + install.stderr
+    build = run_tool(["npm", "run", "build"], cwd=project, env=production)
+
+    assert build.returncode == 0, build.stdout + build.stderr
+    assert (project / "dist/server.js").is_file()
+    assert (project / "dist/server.js.map").is_file()

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import logging
+import os
+import signal
 import sys
+from types import FrameType
 
 import click
 
@@ -31,6 +34,11 @@ def cli(verbose: int) -> None:
     logging.basicConfig(
         level=level, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s"
     )
+    # cookiecutter logs a failed hook with its traceback; nodeship reports the
+    # failure itself, so cookiecutter's own records show only with -vv.
+    logging.getLogger("cookiecutter").setLevel(
+        logging.DEBUG if verbose >= 2 else logging.CRITICAL
+    )
 
 
 cli.add_command(bump)
@@ -50,6 +58,9 @@ def main(argv: list[str] | None = None) -> None:
 
 def run(argv: list[str] | None = None) -> int:
     """Run the CLI and return its exit code instead of exiting."""
+    _replace_closed_streams()
+    signal.signal(signal.SIGTERM, _interrupt_on_signal)
+    signal.signal(signal.SIGHUP, _interrupt_on_signal)
     try:
         result = cli.main(args=argv, prog_name="nodeship", standalone_mode=False)
     except NodeshipError as error:
@@ -68,6 +79,32 @@ def run(argv: list[str] | None = None) -> int:
         )
         return int(ExitCode.INVALID_INPUT)
     return result if isinstance(result, int) else 0
+
+
+def _replace_closed_streams() -> None:
+    """Point a closed stdin, stdout or stderr at /dev/null instead of None.
+
+    The replacements stay open until the process exits, as the originals would.
+    """
+    if sys.stdin is None:
+        sys.stdin = open(os.devnull, encoding="utf-8")  # noqa: SIM115 - open until exit
+    if sys.stdout is None:
+        sys.stdout = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115 - as above
+    if sys.stderr is None:
+        sys.stderr = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115 - as above
+
+
+def _interrupt_on_signal(signum: int, frame: FrameType | None) -> None:
+    """Treat SIGTERM and SIGHUP like Ctrl-C, so every cleanup path runs.
+
+    A terminal's Ctrl-C reaches the whole process group, hooks and npm included; a
+    SIGTERM sent to nodeship alone does not, so nodeship passes it on to its group
+    when it leads one.
+    """
+    signal.signal(signum, signal.SIG_IGN)
+    if os.getpgrp() == os.getpid():
+        os.killpg(os.getpgrp(), signum)
+    raise KeyboardInterrupt
 
 
 def _print_error(message: str, hint: str | None) -> None:

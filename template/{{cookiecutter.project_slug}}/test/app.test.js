@@ -1,8 +1,9 @@
+{%- set code_dir = 'dist' if cookiecutter.language == 'ts' else 'src' -%}
 {%- if cookiecutter.framework == 'fastify' -%}
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
-import { buildApp } from '../src/app.js';
+import { buildApp } from '../{{ code_dir }}/app.js';
 
 function createTestApp(t) {
   const app = buildApp({ logger: false });
@@ -35,7 +36,7 @@ import { test } from 'node:test';
 
 import pino from 'pino';
 
-import { buildApp } from '../src/app.js';
+import { buildApp } from '../{{ code_dir }}/app.js';
 
 /** Starts the app on a free loopback port and returns its base URL. */
 async function startTestServer(t) {

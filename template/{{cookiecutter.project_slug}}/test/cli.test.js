@@ -1,10 +1,11 @@
+{%- set code_dir = 'dist' if cookiecutter.language == 'ts' else 'src' -%}
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
 import { spawnNode } from './helpers/child-process.js';
 
 test('cli prints a greeting and exits 0', async (t) => {
-  const cli = spawnNode(t, ['src/cli.js', 'Ada']);
+  const cli = spawnNode(t, ['{{ code_dir }}/cli.js', 'Ada']);
 
   const { code } = await cli.closed;
 
@@ -13,7 +14,7 @@ test('cli prints a greeting and exits 0', async (t) => {
 });
 
 test('cli exits 2 on invalid arguments', async (t) => {
-  const cli = spawnNode(t, ['src/cli.js', '--no-such-option']);
+  const cli = spawnNode(t, ['{{ code_dir }}/cli.js', '--no-such-option']);
 
   const { code } = await cli.closed;
 

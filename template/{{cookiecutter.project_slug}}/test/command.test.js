@@ -1,7 +1,8 @@
+{%- set code_dir = 'dist' if cookiecutter.language == 'ts' else 'src' -%}
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
-import { EXIT_OK, EXIT_USAGE, USAGE, runCommand } from '../src/command.js';
+import { EXIT_OK, EXIT_USAGE, USAGE, runCommand } from '../{{ code_dir }}/command.js';
 
 /** Runs the command with `args` and returns its exit code and output. */
 async function run(args) {

@@ -1,7 +1,8 @@
+{%- set code_dir = 'dist' if cookiecutter.language == 'ts' else 'src' -%}
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
-import { readConfig, readInteger } from '../src/config.js';
+import { readConfig, readInteger } from '../{{ code_dir }}/config.js';
 
 test('readConfig uses defaults for an empty environment', () => {
   const config = readConfig({});

@@ -1,7 +1,8 @@
+{%- set code_dir = 'dist' if cookiecutter.language == 'ts' else 'src' -%}
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
-import { createWorkLoop } from '../src/loop.js';
+import { createWorkLoop } from '../{{ code_dir }}/loop.js';
 
 /** Creates a logger that records each call as { level, fields, msg }. */
 function createRecordingLogger() {

@@ -1,3 +1,4 @@
+{%- set code_dir = 'dist' if cookiecutter.language == 'ts' else 'src' -%}
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { createServer } from 'node:net';
@@ -7,9 +8,9 @@ import { indexOfMessage, spawnNode } from './helpers/child-process.js';
 
 const LISTENING_PATTERN = /^Server listening at (\S+)$/;
 
-/** Starts src/server.js on a free port and returns the process and its port. */
+/** Starts {{ code_dir }}/server.js on a free port and returns the process and its port. */
 async function startServer(t) {
-  const server = spawnNode(t, ['src/server.js'], { PORT: '0', LOG_LEVEL: 'info' });
+  const server = spawnNode(t, ['{{ code_dir }}/server.js'], { PORT: '0', LOG_LEVEL: 'info' });
   const listening = await server.waitForRecord((record) => LISTENING_PATTERN.test(record.msg));
   const url = new URL(LISTENING_PATTERN.exec(listening.msg)[1]);
   return { server, port: url.port };
@@ -65,7 +66,7 @@ test('server exits 0 on SIGINT', async (t) => {
 });
 
 test('server rejects an invalid PORT', async (t) => {
-  const server = spawnNode(t, ['src/server.js'], { PORT: 'eighty' });
+  const server = spawnNode(t, ['{{ code_dir }}/server.js'], { PORT: 'eighty' });
 
   const { code } = await server.closed;
 
@@ -75,7 +76,7 @@ test('server rejects an invalid PORT', async (t) => {
 
 test('healthcheck exits 0 when the server is healthy', async (t) => {
   const { port } = await startServer(t);
-  const probe = spawnNode(t, ['src/healthcheck.js'], { PORT: port });
+  const probe = spawnNode(t, ['{{ code_dir }}/healthcheck.js'], { PORT: port });
 
   const { code } = await probe.closed;
 
@@ -83,7 +84,7 @@ test('healthcheck exits 0 when the server is healthy', async (t) => {
 });
 
 test('healthcheck exits 1 when nothing listens', async (t) => {
-  const probe = spawnNode(t, ['src/healthcheck.js'], { PORT: await findClosedPort() });
+  const probe = spawnNode(t, ['{{ code_dir }}/healthcheck.js'], { PORT: await findClosedPort() });
 
   const { code } = await probe.closed;
 

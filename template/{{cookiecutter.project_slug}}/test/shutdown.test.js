@@ -1,9 +1,10 @@
+{%- set code_dir = 'dist' if cookiecutter.language == 'ts' else 'src' -%}
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
 import { spawnNode } from './helpers/child-process.js';
 
-const SHUTDOWN_MODULE = new URL('../src/shutdown.js', import.meta.url).href;
+const SHUTDOWN_MODULE = new URL('../{{ code_dir }}/shutdown.js', import.meta.url).href;
 
 /**
  * Starts a process that installs the shutdown handlers with the given `close`

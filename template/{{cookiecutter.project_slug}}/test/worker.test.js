@@ -1,10 +1,11 @@
+{%- set code_dir = 'dist' if cookiecutter.language == 'ts' else 'src' -%}
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
 import { indexOfMessage, spawnNode } from './helpers/child-process.js';
 
 test('worker logs JSON and runs jobs', async (t) => {
-  const worker = spawnNode(t, ['src/worker.js'], { WORK_INTERVAL_MS: '10' });
+  const worker = spawnNode(t, ['{{ code_dir }}/worker.js'], { WORK_INTERVAL_MS: '10' });
 
   const finished = await worker.waitForRecord((record) => record.msg === 'job finished');
 
@@ -13,7 +14,7 @@ test('worker logs JSON and runs jobs', async (t) => {
 });
 
 test('worker finishes the job in progress on SIGTERM', async (t) => {
-  const worker = spawnNode(t, ['src/worker.js'], { WORK_INTERVAL_MS: '10' });
+  const worker = spawnNode(t, ['{{ code_dir }}/worker.js'], { WORK_INTERVAL_MS: '10' });
   const started = await worker.waitForRecord((record) => record.msg === 'job started');
 
   worker.child.kill('SIGTERM');
@@ -36,7 +37,7 @@ test('worker finishes the job in progress on SIGTERM', async (t) => {
 });
 
 test('worker exits 0 on SIGINT', async (t) => {
-  const worker = spawnNode(t, ['src/worker.js'], { WORK_INTERVAL_MS: '10' });
+  const worker = spawnNode(t, ['{{ code_dir }}/worker.js'], { WORK_INTERVAL_MS: '10' });
   await worker.waitForRecord((record) => record.msg === 'worker started');
 
   worker.child.kill('SIGINT');
@@ -46,7 +47,7 @@ test('worker exits 0 on SIGINT', async (t) => {
 });
 
 test('worker rejects an invalid WORK_INTERVAL_MS', async (t) => {
-  const worker = spawnNode(t, ['src/worker.js'], { WORK_INTERVAL_MS: 'soon' });
+  const worker = spawnNode(t, ['{{ code_dir }}/worker.js'], { WORK_INTERVAL_MS: 'soon' });
 
   const { code } = await worker.closed;
 
