@@ -32,10 +32,12 @@ the same run, or a median with its range, so a section compares like with like
 even on a loaded machine. Numbers from different sections or different machines
 are not comparable.
 
-Run every benchmark and rewrite this page (about 7 minutes on 2 cores):
+Run every benchmark and rewrite this page (7 to 8 minutes on 2 cores), from the
+repository root with nodeship installed (`pip install .`) or importable through
+`PYTHONPATH`:
 
 ```sh
-PYTHONPATH=/path/to/importable/nodeship python benchmarks/run_all.py
+python benchmarks/run_all.py
 ```
 
 `benchmarks/README.md` lists each script, its options and what it needs.

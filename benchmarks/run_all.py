@@ -1,7 +1,7 @@
 """Run every benchmark in turn. Each one rewrites its own section of BENCHMARKS.md.
 
 Usage, from the repository root with nodeship importable, npm on PATH and a Docker
-engine running: ``python benchmarks/run_all.py``. Takes about 7 minutes on a
+engine running: ``python benchmarks/run_all.py``. Takes 7 to 8 minutes on a
 2-core machine, most of it in the two Docker benchmarks.
 """
 

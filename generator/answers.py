@@ -75,6 +75,8 @@ def collect_answers(
     for question in QUESTIONS:
         if not question.applies(collector.answers):
             if question.name in given:
+                # Still validated, so a bad value is never silently accepted.
+                question.parse(given[question.name], collector.answers, context)
                 warnings.append(f"{question.flag} is ignored for this app type")
             collector.answers[question.name] = None
             continue
@@ -121,7 +123,11 @@ class _Collector:
         if question.name in self.given:
             return question.parse(self.given[question.name], self.answers, self.context)
 
-        default = question.default(self.answers, self.context)
+        # Derived defaults (the npm name from the name, say) go through the same
+        # parser as given values, so "--name http" fails on the npm name it implies.
+        default = question.parse(
+            question.default(self.answers, self.context), self.answers, self.context
+        )
         if question.name in self.defaults:
             default = self._preset(question, self.defaults[question.name], "defaults")
             if self.asker is None:

@@ -105,10 +105,13 @@ class Question:
 
 
 def _text(raw: object, flag: str) -> str:
-    if isinstance(raw, bool) or not isinstance(raw, (str, int, float)):
+    # A float comes from an unquoted YAML or TOML number such as 24.10, which has
+    # already lost its trailing zero, so it is rejected rather than guessed at.
+    if isinstance(raw, (bool, float)) or not isinstance(raw, (str, int)):
         raise InvalidInputError(
             f"{flag} must be text, not {type(raw).__name__} {raw!r}",
-            hint=f"quote the value of {flag.lstrip('-')} in the answers file",
+            hint=f"quote the value of {flag.lstrip('-')} in the file, "
+            f"for example '{raw}'",
         )
     return str(raw)
 
@@ -223,8 +226,9 @@ def _node_choices(answers: Answers, context: Context) -> dict[str, str]:
             continue
         status = line.status(context.today)
         label = f"Node.js {line.major} ({status}"
-        if status != "end of life":
-            label += f" until {(line.maintenance or line.end).isoformat()}"
+        until = line.status_ends(context.today)
+        if until is not None:
+            label += f" until {until.isoformat()}"
         labels[line.newest.version] = label + ")"
     return labels
 

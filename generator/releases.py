@@ -59,6 +59,17 @@ class ReleaseLine:
             return "active LTS"
         return "current"
 
+    def status_ends(self, today: date) -> date | None:
+        """Return the day the line's current status ends; None at end of life."""
+        status = self.status(today)
+        if status == "current":
+            return self.lts or self.maintenance or self.end
+        if status == "active LTS":
+            return self.maintenance or self.end
+        if status == "maintenance":
+            return self.end
+        return None
+
     @property
     def newest(self) -> NodeRelease:
         return self.releases[0]

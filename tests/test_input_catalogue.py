@@ -173,3 +173,30 @@ def test_closed_stdin_without_yes_lists_missing(workdir: Path) -> None:
     assert run.code == 2
     assert "--type" in run.stderr
     assert listing(workdir) == []
+
+
+def test_derived_package_name_checked(workdir: Path) -> None:
+    run = run_nodeship("new", "--name", "http", "--yes", "--no-install", cwd=workdir)
+    assert run.code == 2, run.stderr
+    assert "--package-name" in run.stderr
+    assert listing(workdir) == []
+
+
+def test_ignored_port_still_validated(workdir: Path) -> None:
+    run = run_nodeship(
+        "new", "--type", "worker", "--port", "abc", "--yes", "--no-install", cwd=workdir
+    )
+    assert run.code == 2, run.stderr
+    assert listing(workdir) == []
+
+
+@pytest.mark.parametrize(("key", "value"), [("node", "24.10"), ("alpine", "3.20")])
+def test_unquoted_yaml_number_rejected(
+    workdir: Path, tmp_path: Path, key: str, value: str
+) -> None:
+    answers = tmp_path / "answers.yaml"
+    answers.write_text(f"{key}: {value}\n")
+    run = run_nodeship("new", "--answers", str(answers), "--yes", cwd=workdir)
+    assert run.code == 2, run.stderr
+    assert "quote" in run.stderr
+    assert listing(workdir) == []

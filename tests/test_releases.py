@@ -136,3 +136,13 @@ def test_shipped_table_is_consistent() -> None:
 def test_shipped_table_has_an_lts_today() -> None:
     line = load_table().lts_line(date.today())
     assert line.status(date.today()) in ("active LTS", "maintenance")
+
+
+@pytest.mark.parametrize(
+    ("line", "ends"),
+    [(26, date(2027, 10, 20)), (24, date(2028, 4, 30)), (20, None)],
+)
+def test_status_ends(line: int, ends: date | None) -> None:
+    found = TABLE.line(line)
+    assert found is not None
+    assert found.status_ends(TODAY) == ends

@@ -39,7 +39,7 @@ import { logRequests } from './request-log.js';
  */
 export function buildApp({ logger }) {
   const app = express();
-  // The header only tells clients which framework to probe for known flaws.
+  // X-Powered-By only helps attackers pick the framework's known flaws to probe.
   app.disable('x-powered-by');
   app.use((request, response, next) => {
     logRequests(logger, request, response);

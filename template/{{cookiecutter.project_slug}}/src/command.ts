@@ -21,7 +21,7 @@ Options:
   -v, --version  print the version and exit
 `;
 
-/** Where the command writes, such as process.stdout and process.stderr. */
+/** A text output stream, such as process.stdout or process.stderr. */
 export interface Output {
   write(text: string): unknown;
 }

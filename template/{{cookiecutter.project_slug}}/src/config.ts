@@ -3,7 +3,7 @@
 
 const MAX_SHUTDOWN_TIMEOUT_MS = 10 * 60 * 1000;
 
-/** Environment variables as `process.env` holds them. */
+/** Environment variables in the shape of `process.env`. */
 export type Environment = Record<string, string | undefined>;
 
 /** Service settings, read by `readConfig`. */

@@ -6,7 +6,7 @@ import type { ShutdownLogger } from './shutdown.js';
 // you see that a shutdown waits for the job in progress.
 const PLACEHOLDER_WORK_MS = 200;
 
-/** What the loop passes to each job. */
+/** Arguments that the loop passes to each job. */
 export interface JobContext {
   logger: ShutdownLogger;
   iteration: number;

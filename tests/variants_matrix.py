@@ -1,0 +1,127 @@
+"""Run the full matrix of app variants: render, install, test, lint, build, verify.
+
+Usage: PYTHONPATH=<folder with nodeship> python -m tests.variants_matrix [--no-verify]
+[--only NAME ...]
+
+Each combination of app type, api framework and language is rendered with GitHub
+CI, installed with `npm ci` from the lockfile the post-generation hook wrote, and
+run through `npm test`, `npm run lint`, hadolint, actionlint and check-jsonschema.
+Unless --no-verify is given, `nodeship verify` then builds and checks its image on
+the Docker engine. The script prints one line per step and exits 1 when any step
+failed. The pytest suites cover a bounded subset of the same matrix.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from tests.template_support import render, run_tool
+
+FRAMEWORKS = ("fastify", "express", "http")
+LANGUAGES = ("js", "ts")
+
+
+def matrix() -> dict[str, dict[str, str]]:
+    """Return every combination, keyed by a name such as ``api-express-ts``."""
+    combinations: dict[str, dict[str, str]] = {}
+    for framework, language in itertools.product(FRAMEWORKS, LANGUAGES):
+        combinations[f"api-{framework}-{language}"] = {
+            "app_type": "api",
+            "framework": framework,
+            "language": language,
+        }
+    for app_type, language in itertools.product(("worker", "cli"), LANGUAGES):
+        combinations[f"{app_type}-{language}"] = {
+            "app_type": app_type,
+            "language": language,
+        }
+    return combinations
+
+
+def project_steps(verify: bool) -> list[tuple[str, list[str]]]:
+    """Return (step name, command) pairs run in each rendered project, in order."""
+    steps = [
+        ("npm ci", ["npm", "ci", "--no-audit", "--no-fund"]),
+        ("npm test", ["npm", "test"]),
+        ("npm run lint", ["npm", "run", "lint"]),
+        ("hadolint", ["hadolint", "Dockerfile"]),
+        ("actionlint", ["actionlint", ".github/workflows/ci.yml"]),
+        (
+            "workflow schema",
+            [
+                "check-jsonschema",
+                "--builtin-schema",
+                "vendor.github-workflows",
+                ".github/workflows/ci.yml",
+            ],
+        ),
+    ]
+    if verify:
+        steps.append(("nodeship verify", [sys.executable, "-m", "nodeship", "verify"]))
+    return steps
+
+
+def run_combination(
+    name: str, variables: dict[str, str], folder: Path, verify: bool
+) -> bool:
+    """Render one combination and run every step; return whether all passed."""
+    project = render(folder / name, install="yes", ci="github", **variables)
+    passed = True
+    for step, command in project_steps(verify):
+        started = time.monotonic()
+        result = run_tool(command, cwd=project)
+        seconds = time.monotonic() - started
+        status = "pass" if result.returncode == 0 else "FAIL"
+        print(f"{name:22} {step:16} {status} ({seconds:.1f} s)", flush=True)
+        if result.returncode != 0:
+            passed = False
+            output = (result.stdout + result.stderr).strip().splitlines()
+            print("\n".join("    " + line for line in output[-30:]), flush=True)
+            if step == "npm ci":
+                return False
+    return passed
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--no-verify", action="store_true", help="skip the Docker build and verify"
+    )
+    parser.add_argument(
+        "--only", nargs="+", metavar="NAME", help="run only these combinations"
+    )
+    options = parser.parse_args(argv)
+
+    combinations = matrix()
+    unknown = sorted(set(options.only or []) - set(combinations))
+    if unknown:
+        parser.error(f"unknown combinations {unknown}; valid: {list(combinations)}")
+    selected = options.only or list(combinations)
+
+    failed = []
+    with tempfile.TemporaryDirectory(prefix="nodeship-matrix-") as scratch:
+        for name in selected:
+            try:
+                ok = run_combination(
+                    name, combinations[name], Path(scratch), not options.no_verify
+                )
+            except (subprocess.SubprocessError, OSError) as error:
+                print(f"{name:22} failed: {error}", flush=True)
+                ok = False
+            if not ok:
+                failed.append(name)
+
+    print(f"{len(selected) - len(failed)} of {len(selected)} combinations passed")
+    if failed:
+        print("failed: " + ", ".join(failed))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
