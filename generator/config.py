@@ -107,6 +107,13 @@ def load_config(files: list[Path]) -> Config:
         for key, value in _table(data, "defaults", path).items():
             defaults[key] = Setting(value, path)
         for key, value in _table(data, "locked", path).items():
+            earlier = locked.get(key)
+            if earlier is not None and earlier.value != value:
+                raise InvalidInputError(
+                    f"{key} is locked to {earlier.value!r} in {earlier.source} and "
+                    f"to {value!r} in {path}",
+                    hint="a lock cannot be overridden; remove one of the two locks",
+                )
             locked[key] = Setting(value, path)
         if "node_policy" in data:
             node_policy = Setting(_node_policy(data["node_policy"], path), path)

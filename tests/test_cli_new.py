@@ -238,3 +238,19 @@ def test_versions_json(workdir: Path) -> None:
     rows = run.json()
     assert isinstance(rows, list)
     assert {"major", "status", "newest", "alpine"} <= set(rows[0])
+
+
+def test_existing_directory_rejected_before_answers(workdir: Path) -> None:
+    (workdir / "taken").mkdir()
+    run = run_nodeship("new", "taken", "--no-install", cwd=workdir)
+    assert run.code == 3
+    assert "missing" not in run.stderr
+
+
+def test_next_steps_install_before_test(workdir: Path) -> None:
+    run = run_nodeship("new", "--name", "Steps", "--yes", cwd=workdir)
+    assert run.code == 0, run.stderr
+    lines = run.stdout.splitlines()
+    install = next(i for i, line in enumerate(lines) if "npm ci" in line)
+    test = next(i for i, line in enumerate(lines) if "npm test" in line)
+    assert install < test

@@ -152,3 +152,14 @@ def test_config_show_lists_sources(workdir: Path) -> None:
     values = {(row["table"], row["key"]): row for row in shown["values"]}
     assert values[("defaults", "ci")]["source"] == str(config)
     assert values[("locked", "alpine")]["value"] == "3.24"
+
+
+def test_conflicting_locks_rejected(workdir: Path, isolated_config: Path) -> None:
+    user = isolated_config / "nodeship"
+    user.mkdir()
+    write(user / "config.toml", '[locked]\ntype = "api"\n')
+    write(workdir / ".nodeship.toml", '[locked]\ntype = "worker"\n')
+    run = run_nodeship(*NEW, cwd=workdir)
+    assert run.code == 2, run.stderr
+    assert "locked to" in run.stderr
+    assert listing(workdir) == [".nodeship.toml"]

@@ -131,6 +131,8 @@ def new(
     from nodeship.templates.trust import require_trusted_hooks
 
     set_values = parse_assignments(settings, "--set")
+    if directory is not None:
+        _reject_existing(directory)
     start = directory.absolute().parent if directory else Path.cwd()
     config = load_config(config_files(config_file, start))
     with open_template(template, ref=ref) as fetched:
@@ -176,6 +178,17 @@ def _verify_generated(
         render_table(report)
     if not report.passed:
         ctx.exit(int(ExitCode.CHECK_FAILED))
+
+
+def _reject_existing(directory: Path) -> None:
+    """Fail before any prompt when DIRECTORY exists, so no answer is typed in vain."""
+    from nodeship.errors import TargetExistsError
+
+    if directory.exists() or directory.is_symlink():
+        raise TargetExistsError(
+            f"{directory.absolute()} already exists; nodeship never overwrites it",
+            hint="pass a DIRECTORY that does not exist yet",
+        )
 
 
 def parse_assignments(values: tuple[str, ...], flag: str) -> dict[str, str]:
@@ -266,7 +279,9 @@ def _render_result(result: Any, as_json: bool, explain: bool) -> None:
     click.echo(f"  image tag    {result.image_tag}")
     click.echo("Next:")
     click.echo(f"  cd {result.path}")
-    if not result.lockfile:
+    if result.lockfile:
+        click.echo("  npm ci               # installs the locked dependencies")
+    else:
         click.echo("  npm install          # creates package-lock.json for npm ci")
     click.echo("  npm test")
     click.echo("  nodeship verify      # builds and checks the image on Docker")

@@ -4,16 +4,21 @@ from __future__ import annotations
 
 import json
 from datetime import date
+from typing import TYPE_CHECKING
 
 import click
 
-from nodeship.refresh import (
-    DEFAULT_NODE_INDEX_URL,
-    DEFAULT_REGISTRY_TAGS_URL,
-    DEFAULT_TIMEOUT_SECONDS,
-    RefreshResult,
+if TYPE_CHECKING:
+    from nodeship.refresh import RefreshResult
+    from nodeship.releases import ReleaseTable
+
+# The same values as nodeship.refresh's defaults, written here so that building
+# the CLI does not import the HTTP code; a test checks that they agree.
+DEFAULT_NODE_INDEX_URL = "https://nodejs.org/dist/index.json"
+DEFAULT_REGISTRY_TAGS_URL = (
+    "https://hub.docker.com/v2/repositories/library/node/tags?page_size=100&name=alpine"
 )
-from nodeship.releases import ReleaseTable
+DEFAULT_TIMEOUT_SECONDS = 5.0
 
 
 @click.command("versions")
