@@ -176,14 +176,6 @@ def _npm_rule_broken(name: str) -> str | None:
     return None
 
 
-def image_path_from_package(package_name: str) -> str:
-    """Return the image path for an npm name.
-
-    ``@acme/orders-api`` gives ``acme/orders-api``: the scope becomes a path component.
-    """
-    return package_name.removeprefix("@")
-
-
 def check_image(image: str) -> str:
     """Validate an image repository reference without tag or digest.
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -254,3 +255,16 @@ def test_next_steps_install_before_test(workdir: Path) -> None:
     install = next(i for i, line in enumerate(lines) if "npm ci" in line)
     test = next(i for i, line in enumerate(lines) if "npm test" in line)
     assert install < test
+
+
+def test_warns_inside_git_repository(workdir: Path) -> None:
+    subprocess.run(["git", "init", "-q", str(workdir)], check=True)
+    run = run_nodeship("new", "services/orders", "--yes", "--no-install", cwd=workdir)
+    assert run.code == 0, run.stderr
+    assert "GitHub runs only workflows in" in run.stderr
+
+
+def test_no_warning_outside_git_repository(workdir: Path) -> None:
+    run = run_nodeship("new", "orders", "--yes", "--no-install", cwd=workdir)
+    assert run.code == 0, run.stderr
+    assert "GitHub runs only workflows in" not in run.stderr

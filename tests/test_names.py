@@ -91,10 +91,12 @@ def test_npm_name_rejected_with_rule(name: str, rule: str) -> None:
     assert rule in raised.value.message
 
 
-def test_scoped_package_gives_image_path_without_at() -> None:
-    path = names.image_path_from_package("@acme/orders-api")
-    assert path == "acme/orders-api"
-    assert names.check_image(path) == path
+def test_scoped_package_keeps_slug_for_folder_and_image() -> None:
+    # A scoped npm name never reaches the folder or the image: both use the slug.
+    names.check_npm_name("@acme/orders-api")
+    slug = names.slugify_name("Orders API")
+    assert slug == "orders-api"
+    assert names.check_image(slug) == slug
 
 
 @pytest.mark.parametrize(

@@ -117,3 +117,22 @@ def test_check_names_skipped_tools(started: Path) -> None:
     for tool in LINTERS:
         assert f"{tool} is not installed" in run.stdout
     assert "skipped  api-github      hadolint" in run.stdout
+
+
+def test_check_fails_on_user_before_workdir(started: Path) -> None:
+    dockerfile = project_file(started, "Dockerfile")
+    text = dockerfile.read_text()
+    first_workdir = text.index("WORKDIR /app")
+    dockerfile.write_text(text[:first_workdir] + "USER node\n" + text[first_workdir:])
+    run = run_cli("template", "check", str(started), cwd=started.parent)
+    assert run.code == 1
+    assert "USER node comes before WORKDIR" in run.stdout + run.stderr
+
+
+def test_check_fails_without_workdir(started: Path) -> None:
+    dockerfile = project_file(started, "Dockerfile")
+    text = dockerfile.read_text().replace("WORKDIR /app\n", "", 1)
+    dockerfile.write_text(text)
+    run = run_cli("template", "check", str(started), cwd=started.parent)
+    assert run.code == 1
+    assert "runs before any WORKDIR" in run.stdout + run.stderr

@@ -153,6 +153,8 @@ def new(
             overlays=overlays,
             settings=set_values,
         )
+    if result.answers.get("ci") == "github":
+        _warn_nested_workflows(result.path)
     if verify_image:
         _verify_generated(ctx, result, as_json, explain)
         return
@@ -178,6 +180,37 @@ def _verify_generated(
         render_table(report)
     if not report.passed:
         ctx.exit(int(ExitCode.CHECK_FAILED))
+
+
+def _warn_nested_workflows(project: Path) -> None:
+    """Warn when the project sits below the root of an enclosing git repository.
+
+    GitHub runs workflows only from the repository root's .github/workflows, so a
+    service generated into a subfolder of a monorepo gets workflows that never run.
+    """
+    import shutil
+    import subprocess
+
+    git = shutil.which("git")
+    if git is None:
+        return
+    found = subprocess.run(
+        [git, "-C", str(project.parent), "rev-parse", "--show-toplevel"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+    if found.returncode != 0:
+        return
+    root = Path(found.stdout.strip())
+    click.echo(
+        f"warning: {project} is inside the git repository {root}; GitHub runs "
+        f"only workflows in {root / '.github' / 'workflows'}, so move "
+        f"{project.name}/.github/workflows/ci.yml there and set its "
+        "working-directory, or generate with --ci none",
+        err=True,
+    )
 
 
 def _reject_existing(directory: Path) -> None:

@@ -21,6 +21,7 @@ from typing import Literal
 
 from nodeship.errors import ExitCode, NodeshipError, TargetExistsError
 from nodeship.template_source import builtin_template_dir
+from nodeship.templates.dockerfile_rules import order_problems
 from nodeship.templates.record import TemplateSource
 
 VARIANTS = (
@@ -168,9 +169,17 @@ def _check_render(project: Path, variant: str, npm: bool) -> list[CheckOutcome]:
         )
     if (project / "Dockerfile").is_file():
         outcomes.append(_tool(project, variant, "hadolint", ["Dockerfile"]))
+        outcomes.append(_dockerfile_order(project, variant))
     if npm:
         outcomes.append(_npm(project, variant))
     return outcomes
+
+
+def _dockerfile_order(project: Path, variant: str) -> CheckOutcome:
+    problems = order_problems((project / "Dockerfile").read_text(encoding="utf-8"))
+    if problems:
+        return CheckOutcome(variant, "Dockerfile order", "failed", "; ".join(problems))
+    return CheckOutcome(variant, "Dockerfile order", "passed")
 
 
 def _leftovers(project: Path, variant: str) -> CheckOutcome:
