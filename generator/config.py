@@ -9,6 +9,8 @@ in a later one: ``--config FILE``, the file named by ``NODESHIP_CONFIG``, every
 
     node_policy = "active-lts"    # or "supported" (no end-of-life line), or "any"
     trusted_templates = ["https://git.acme.internal/*"]   # hooks of these may run
+    template = "https://git.acme.internal/templates/node.git"  # default --template
+    template_ref = "v3"                                          # default --ref
 
     [defaults]                    # answers used unless a flag or prompt gives one
     ci = "github"
@@ -37,6 +39,8 @@ CONFIG_ENV = "NODESHIP_CONFIG"
 PROJECT_CONFIG_NAME = ".nodeship.toml"
 NODE_POLICIES = ("any", "supported", "active-lts")
 _TABLES = ("defaults", "locked")
+_TEMPLATE_KEYS = ("template", "template_ref")
+_TOP_LEVEL_KEYS = {*_TABLES, *_TEMPLATE_KEYS, "node_policy", "trusted_templates"}
 
 
 @dataclass(frozen=True)
@@ -55,6 +59,8 @@ class Config:
     locked: Mapping[str, Setting] = field(default_factory=dict)
     node_policy: Setting | None = None
     trusted_templates: tuple[str, ...] = ()
+    template: Setting | None = None
+    template_ref: Setting | None = None
     files: tuple[Path, ...] = ()
 
 
@@ -102,6 +108,7 @@ def load_config(files: list[Path]) -> Config:
     locked: dict[str, Setting] = {}
     node_policy: Setting | None = None
     trusted: list[str] = []
+    sources: dict[str, Setting] = {}
     for path in reversed(files):
         data = _read_toml(path)
         for key, value in _table(data, "defaults", path).items():
@@ -118,7 +125,18 @@ def load_config(files: list[Path]) -> Config:
         if "node_policy" in data:
             node_policy = Setting(_node_policy(data["node_policy"], path), path)
         trusted.extend(_patterns(data.get("trusted_templates", []), path))
-    return Config(defaults, locked, node_policy, tuple(trusted), tuple(files))
+        for key in _TEMPLATE_KEYS:
+            if key in data:
+                sources[key] = Setting(_string(data[key], key, path), path)
+    return Config(
+        defaults,
+        locked,
+        node_policy,
+        tuple(trusted),
+        sources.get("template"),
+        sources.get("template_ref"),
+        tuple(files),
+    )
 
 
 def _read_toml(path: Path) -> dict[str, object]:
@@ -134,12 +152,12 @@ def _read_toml(path: Path) -> dict[str, object]:
             f"config file {str(path)!r} cannot be read: {error}",
             hint="check the file's permissions and encoding (UTF-8)",
         ) from None
-    unknown = sorted(set(data) - {*_TABLES, "node_policy", "trusted_templates"})
+    unknown = sorted(set(data) - _TOP_LEVEL_KEYS)
     if unknown:
         raise InvalidInputError(
             f"config file {str(path)!r} has unknown keys: {', '.join(unknown)}",
-            hint="use node_policy, trusted_templates and the [defaults] and "
-            "[locked] tables",
+            hint="use node_policy, trusted_templates, template, template_ref and "
+            "the [defaults] and [locked] tables",
         )
     return data
 
@@ -159,6 +177,15 @@ def _table(data: Mapping[str, object], name: str, path: Path) -> dict[str, objec
             hint=f"use only these keys: {', '.join(QUESTIONS_BY_NAME)}",
         )
     return dict(table)
+
+
+def _string(value: object, key: str, path: Path) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidInputError(
+            f"config file {str(path)!r}: {key} must be a non-empty string",
+            hint=f'write {key} = "..." with the value in quotes',
+        )
+    return value
 
 
 def _patterns(value: object, path: Path) -> list[str]:

@@ -333,3 +333,32 @@ def test_config_trusted_pattern_not_matching(tmp_path: Path, workdir: Path) -> N
     )
     assert run.code == 8
     assert listing(workdir) == []
+
+
+def test_config_template_is_default(tmp_path: Path, workdir: Path) -> None:
+    template = copy_builtin_template(tmp_path / "acme-template")
+    add_marker(template)
+    (workdir / ".nodeship.toml").write_text(f'template = "{template}"\n')
+    run = run_cli("new", "svc", *NO_INSTALL, cwd=workdir)
+    assert run.code == 0, run.stderr
+    assert MARKER in (workdir / "svc" / "README.md").read_text()
+
+
+def test_config_template_ref_used(tmp_path: Path, workdir: Path) -> None:
+    repository = git_template(tmp_path / "acme")
+    add_marker(repository, "Version two.")
+    commit_all(repository, "Template v2", tag="v2")
+    (workdir / ".nodeship.toml").write_text(
+        f'template = "{repository}"\ntemplate_ref = "v1"\n'
+    )
+    run = run_cli("new", "svc", *NO_INSTALL, cwd=workdir)
+    assert run.code == 0, run.stderr
+    assert version(workdir / "svc")["tag"] == "v1"
+    assert "Version two." not in (workdir / "svc" / "README.md").read_text()
+
+
+def test_flag_template_beats_config(tmp_path: Path, workdir: Path) -> None:
+    (workdir / ".nodeship.toml").write_text('template = "/nonexistent/template"\n')
+    template = copy_builtin_template(tmp_path / "acme-template")
+    run = run_cli("new", "svc", "--template", str(template), *NO_INSTALL, cwd=workdir)
+    assert run.code == 0, run.stderr

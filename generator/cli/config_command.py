@@ -43,6 +43,17 @@ def show(config_file: Path | None, as_json: bool) -> None:
         )
         for key, setting in sorted(settings.items())
     ]
+    for key in ("template", "template_ref"):
+        setting = getattr(loaded, key)
+        if setting is not None:
+            rows.append(
+                {
+                    "table": "",
+                    "key": key,
+                    "value": setting.value,
+                    "source": str(setting.source),
+                }
+            )
     if loaded.node_policy:
         policy = loaded.node_policy
         rows.append(

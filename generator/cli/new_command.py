@@ -135,6 +135,10 @@ def new(
         _reject_existing(directory)
     start = directory.absolute().parent if directory else Path.cwd()
     config = load_config(config_files(config_file, start))
+    if template is None and config.template is not None:
+        template = str(config.template.value)
+        if ref is None and config.template_ref is not None:
+            ref = str(config.template_ref.value)
     with open_template(template, ref=ref) as fetched:
         require_trusted_hooks(
             fetched.path,
