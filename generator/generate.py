@@ -75,7 +75,8 @@ def cookiecutter_context(answers: Answers, *, install: bool) -> dict[str, str]:
         # Cookiecutter accepts only one of the listed choices, so a worker or a
         # cli gets the first one; the template reads it for an api only.
         "framework": answers.get("framework") or "fastify",
-        "language": answers["language"],
+        # Records written before the language question existed lack it.
+        "language": answers.get("language") or "js",
         "port": str(answers["port"] or ""),
         "node_version": answers["node"],
         "alpine_version": answers["alpine"],
@@ -352,6 +353,9 @@ def _output_origins(
         if parts[0] == "hooks" or len(parts) < 2:
             continue
         inner = "/".join(parts[1:])
+        if "{" not in inner:
+            by_output[inner] = layer
+            continue
         try:
             rendered = environment.from_string(inner).render(cookiecutter=context)
         except TemplateError:

@@ -8,9 +8,7 @@ import io
 import logging
 import re
 import tempfile
-import urllib.error
 import urllib.parse
-import urllib.request
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -186,11 +184,16 @@ def _download(url: str) -> bytes:
             f"zip template URL {public_location(url)!r} has scheme {scheme!r}",
             hint="use an https:// or file:// URL for a zip template",
         )
+    # Imported here: the HTTP client is only needed for zip URLs, and loading it
+    # would slow down every `nodeship new`.
+    from urllib.error import URLError
+    from urllib.request import urlopen
+
     logger.info("downloading %s", public_location(url))
     try:
-        with urllib.request.urlopen(url, timeout=ZIP_TIMEOUT_SECONDS) as response:
+        with urlopen(url, timeout=ZIP_TIMEOUT_SECONDS) as response:
             data: bytes = response.read()
-    except (urllib.error.URLError, OSError) as error:
+    except (URLError, OSError) as error:
         raise TemplateSourceError(
             f"downloading {public_location(url)} failed: {error}",
             hint="check the URL and the network",

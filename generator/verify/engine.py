@@ -2,17 +2,33 @@
 
 from __future__ import annotations
 
+import http.client
 import logging
 import os
 
 import docker
 import docker.errors
+import requests.exceptions
+import urllib3.exceptions
 
 from nodeship.errors import EngineUnreachableError
 
 logger = logging.getLogger(__name__)
 
 _DEFAULT_HOST = "unix:///var/run/docker.sock"
+
+# What the SDK raises when the connection to the engine breaks: requests wraps most
+# socket errors, but a streamed response (build log, archive) can let urllib3's or
+# http.client's own errors through, and an APIError can carry one as its cause.
+_CONNECTION_ERRORS = (
+    requests.exceptions.ConnectionError,
+    requests.exceptions.ChunkedEncodingError,
+    urllib3.exceptions.ProtocolError,
+    urllib3.exceptions.NewConnectionError,
+    http.client.IncompleteRead,
+    http.client.RemoteDisconnected,
+    ConnectionError,
+)
 
 
 def engine_address() -> str:
@@ -41,3 +57,47 @@ def connect_engine() -> docker.DockerClient:
     version = client.version()
     logger.info("engine %s, API %s", version.get("Version"), version.get("ApiVersion"))
     return client
+
+
+def is_connection_loss(error: BaseException) -> bool:
+    """Return whether ``error`` or an error it was raised from is a lost connection."""
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        if isinstance(current, _CONNECTION_ERRORS):
+            return True
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return False
+
+
+def engine_lost_error(
+    error: BaseException, *, during: str, containers: list[str], images: list[str]
+) -> EngineUnreachableError:
+    """Return the error for a connection to the engine that broke ``during`` a phase.
+
+    ``containers`` and ``images`` are what verify made or was making on the engine;
+    the message names them because nothing could remove them.
+    """
+    address = engine_address()
+    # The SDK's messages can span lines; the CLI prints the error on one line.
+    cause = " ".join(f"{type(error).__name__}: {error}".split())
+    phase = f" while {during}" if during else ""
+    leftovers = [f"container {name}" for name in containers]
+    leftovers += [f"image {tag}" for tag in images]
+    if not leftovers:
+        return EngineUnreachableError(
+            f"lost the connection to the Docker engine at {address}{phase} "
+            f"({cause}); nothing was created on it yet",
+            hint="check that the engine is running (`docker info`), "
+            "then run verify again",
+        )
+    commands = [f"docker rm -f {' '.join(containers)}"] if containers else []
+    commands += [f"docker rmi {' '.join(images)}"] if images else []
+    return EngineUnreachableError(
+        f"lost the connection to the Docker engine at {address}{phase} ({cause}); "
+        f"these may be left on the engine: {', '.join(leftovers)}",
+        hint="once the engine is back, remove them with "
+        + " and ".join(f"`{command}`" for command in commands)
+        + " (a name that no longer exists gives a harmless 'No such' error)",
+    )

@@ -16,6 +16,7 @@ from typing import Any
 import docker
 import docker.errors
 
+from nodeship.errors import NodeshipError
 from nodeship.verify import checks
 from nodeship.verify.build import (
     BuildResult,
@@ -24,7 +25,11 @@ from nodeship.verify.build import (
     image_attributes,
 )
 from nodeship.verify.cli_run import CliRuns, run_cli_image
-from nodeship.verify.engine import connect_engine
+from nodeship.verify.engine import (
+    connect_engine,
+    engine_lost_error,
+    is_connection_loss,
+)
 from nodeship.verify.files import list_container_files
 from nodeship.verify.project import Project, load_project, rfc3339_now
 from nodeship.verify.report import (
@@ -69,7 +74,8 @@ def verify_project(
     Raises:
         InvalidInputError: the folder is not a project (package.json or Dockerfile
             missing or invalid).
-        EngineUnreachableError: the Docker engine did not respond to a ping.
+        EngineUnreachableError: the Docker engine did not respond to a ping, or
+            the connection to it broke later; the message names what may be left.
         BaseImageUnavailableError: a base image is neither present nor pullable.
         BuildFailedError: the image build failed.
     """
@@ -80,10 +86,14 @@ def verify_project(
 
     base_images = project.dockerfile.base_images()
     emit.phase(f"checking base images: {', '.join(base_images)}")
-    ensure_base_images(client, base_images)
+    with _report_engine_loss(emit):
+        ensure_base_images(client, base_images)
 
     image = f"{project.image_repository}:{project.image_tag or 'latest'}"
-    with _cleanup(client, keep=keep) as created:
+    with (
+        _cleanup(client, keep=keep) as created,
+        _report_engine_loss(emit, created, image),
+    ):
         emit.phase(f"building {image}")
         build = build_image(
             client,
@@ -212,6 +222,10 @@ def _rebuild_after_source_change(
             return _Rebuild()
 
         rebuild_image = f"{image}-rebuild-{uuid.uuid4().hex[:8]}"
+        # Listed before the build, so a lost engine connection names this tag too.
+        # The rebuild image only serves the comparison, so even --keep drops it.
+        created.images.append(rebuild_image)
+        created.always_removed.append(rebuild_image)
         emit.phase(f"rebuilding after a change to {changed_file}")
         label_values = {
             **project.label_values,
@@ -225,9 +239,6 @@ def _rebuild_after_source_change(
             build_args=project.build_args(label_values),
             progress=emit,
         )
-        created.images.append(rebuild_image)
-        # The rebuild image only serves the comparison, so even --keep drops it.
-        created.always_removed.append(rebuild_image)
         created.add_step_images(result, always_removed=True)
         return _Rebuild(result, changed_file)
 
@@ -252,6 +263,7 @@ class _Emitter:
 
     def __init__(self, progress: ProgressCallback | None) -> None:
         self._progress = progress
+        self.last_phase = ""
 
     def __call__(self, event: ProgressEvent) -> None:
         if self._progress is not None:
@@ -260,6 +272,7 @@ class _Emitter:
     def phase(self, message: str) -> None:
         # DEBUG, not INFO: the CLI prints phases already, and -v would repeat them.
         logger.debug("%s", message)
+        self.last_phase = message
         self(ProgressEvent("phase", message))
 
 
@@ -283,6 +296,32 @@ class _Created:
             is_from = step.instruction.upper().startswith("FROM")
             if step.image_id and not step.cached and not is_from:
                 self.step_images.append((step.image_id, always_removed))
+
+
+@contextlib.contextmanager
+def _report_engine_loss(
+    emit: _Emitter, created: _Created | None = None, image: str | None = None
+) -> Iterator[None]:
+    """Raise EngineUnreachableError when the engine connection breaks in the body.
+
+    The error names ``image`` and what ``created`` lists, because the cleanup
+    cannot reach the engine either and they may stay on it.
+    """
+    try:
+        yield
+    except NodeshipError:
+        raise
+    except Exception as error:
+        if not is_connection_loss(error):
+            raise
+        containers: list[str] = []
+        images = [image] if image else []
+        if created is not None:
+            containers = [str(container.name) for container in created.containers]
+            images += [tag for tag in created.images if tag not in images]
+        raise engine_lost_error(
+            error, during=emit.last_phase, containers=containers, images=images
+        ) from error
 
 
 @contextlib.contextmanager
@@ -322,6 +361,9 @@ def _remove_step_image(client: docker.DockerClient, image_id: str) -> None:
             logger.warning("cleanup failed: %s", error)
         else:
             logger.debug("kept step image %s: %s", image_id, error.explanation)
+    except OSError as error:
+        # requests' connection errors subclass OSError.
+        logger.warning("cleanup failed, the engine is unreachable: %s", error)
 
 
 def _ignore_missing(action: Callable[[], object]) -> None:
@@ -332,3 +374,6 @@ def _ignore_missing(action: Callable[[], object]) -> None:
         pass
     except docker.errors.APIError as error:
         logger.warning("cleanup failed: %s", error)
+    except OSError as error:
+        # requests' connection errors subclass OSError.
+        logger.warning("cleanup failed, the engine is unreachable: %s", error)
