@@ -19,20 +19,30 @@ in a later one: ``--config FILE``, the file named by ``NODESHIP_CONFIG``, every
     [locked]                      # answers never asked; a contradicting flag fails
     alpine = "3.23"
 
+    label_namespace = "com.acme"  # prefix of the short keys in [labels]
+
+    [labels]                      # extra LABEL lines in the image's runtime stage
+    team = "payments"             # com.acme.team, or team without a namespace
+    "com.acme.cost-center" = "42" # a key with a dot is used as given
+
 Keys in ``[defaults]`` and ``[locked]`` are question names, the same ones the flags
 and answers files use (``port``, ``package_name``). ``trusted_templates`` patterns
-from every file are combined.
+from every file are combined. ``[labels]`` keys from every file are combined too, the
+first file winning for each key, and ``label_namespace`` comes from the first file
+that sets it.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from nodeship.errors import InvalidInputError
+from nodeship.names import check_display_text
 from nodeship.questions import QUESTIONS_BY_NAME
 
 CONFIG_ENV = "NODESHIP_CONFIG"
@@ -40,7 +50,22 @@ PROJECT_CONFIG_NAME = ".nodeship.toml"
 NODE_POLICIES = ("any", "supported", "active-lts")
 _TABLES = ("defaults", "locked")
 _TEMPLATE_KEYS = ("template", "template_ref")
-_TOP_LEVEL_KEYS = {*_TABLES, *_TEMPLATE_KEYS, "node_policy", "trusted_templates"}
+_TOP_LEVEL_KEYS = {
+    *_TABLES,
+    *_TEMPLATE_KEYS,
+    "node_policy",
+    "trusted_templates",
+    "labels",
+    "label_namespace",
+}
+# Docker's label key rules, which hadolint's DL3048 also applies: lowercase letters
+# and digits, with single dots or dashes between them, starting with a letter.
+_LABEL_KEY = re.compile(r"[a-z][a-z0-9]*(?:[.-][a-z0-9]+)*")
+# Namespaces Docker reserves for its own labels.
+_RESERVED_LABEL_PREFIXES = ("com.docker.", "io.docker.", "org.dockerproject.")
+# Labels the template's Dockerfile sets itself. A second LABEL with the same key
+# would silently replace the template's value, so these keys are rejected.
+_TEMPLATE_LABEL_PREFIXES = ("org.opencontainers.image.", "org.nodeship.")
 
 
 @dataclass(frozen=True)
@@ -62,6 +87,13 @@ class Config:
     template: Setting | None = None
     template_ref: Setting | None = None
     files: tuple[Path, ...] = ()
+    # Image labels by full key, with label_namespace already applied.
+    labels: Mapping[str, Setting] = field(default_factory=dict)
+    label_namespace: Setting | None = None
+
+    def image_labels(self) -> dict[str, str]:
+        """Return the label values by full key, sorted by key."""
+        return {key: str(self.labels[key].value) for key in sorted(self.labels)}
 
 
 def config_files(explicit: Path | None, start: Path) -> list[Path]:
@@ -109,8 +141,15 @@ def load_config(files: list[Path]) -> Config:
     node_policy: Setting | None = None
     trusted: list[str] = []
     sources: dict[str, Setting] = {}
+    short_labels: dict[str, Setting] = {}
+    label_namespace: Setting | None = None
     for path in reversed(files):
         data = _read_toml(path)
+        for label, text in _labels(data, path).items():
+            short_labels[label] = Setting(text, path)
+        if "label_namespace" in data:
+            namespace = _label_key(data["label_namespace"], "label_namespace", path)
+            label_namespace = Setting(namespace, path)
         for key, value in _table(data, "defaults", path).items():
             defaults[key] = Setting(value, path)
         for key, value in _table(data, "locked", path).items():
@@ -136,6 +175,8 @@ def load_config(files: list[Path]) -> Config:
         sources.get("template"),
         sources.get("template_ref"),
         tuple(files),
+        _full_label_keys(short_labels, label_namespace),
+        label_namespace,
     )
 
 
@@ -156,8 +197,8 @@ def _read_toml(path: Path) -> dict[str, object]:
     if unknown:
         raise InvalidInputError(
             f"config file {str(path)!r} has unknown keys: {', '.join(unknown)}",
-            hint="use node_policy, trusted_templates, template, template_ref and "
-            "the [defaults] and [locked] tables",
+            hint="use node_policy, trusted_templates, template, template_ref, "
+            "label_namespace and the [defaults], [locked] and [labels] tables",
         )
     return data
 
@@ -177,6 +218,71 @@ def _table(data: Mapping[str, object], name: str, path: Path) -> dict[str, objec
             hint=f"use only these keys: {', '.join(QUESTIONS_BY_NAME)}",
         )
     return dict(table)
+
+
+def _labels(data: Mapping[str, object], path: Path) -> dict[str, str]:
+    table = data.get("labels", {})
+    if not isinstance(table, dict):
+        raise InvalidInputError(
+            f"config file {str(path)!r}: labels must be a table",
+            hint='write [labels] on its own line, then one key = "value" per line',
+        )
+    labels = {}
+    for key, value in table.items():
+        _label_key(key, f"[labels] key {key!r}", path)
+        if not isinstance(value, str):
+            raise InvalidInputError(
+                f"config file {str(path)!r}: [labels] {key} must be a string",
+                hint=f'write {key} = "..." with the value in quotes',
+            )
+        labels[key] = check_display_text(
+            value,
+            field=f"config file {str(path)!r}: [labels] {key}",
+            flag=f"[labels] {key}",
+        )
+    return labels
+
+
+def _full_label_keys(
+    labels: Mapping[str, Setting], namespace: Setting | None
+) -> dict[str, Setting]:
+    """Put the namespace and a dot in front of each key without a dot.
+
+    Without a namespace every key is used as given. Each full key is checked again,
+    because the namespace may come from another file than the key.
+    """
+    full: dict[str, Setting] = {}
+    for key, setting in labels.items():
+        full_key = key
+        if namespace is not None and "." not in key:
+            full_key = f"{namespace.value}.{key}"
+            _label_key(full_key, f"[labels] key {full_key!r}", setting.source)
+        full[full_key] = setting
+    return full
+
+
+def _label_key(value: object, field: str, path: Path) -> str:
+    """Validate a label key, or the namespace put in front of short keys."""
+    problem = None
+    if not isinstance(value, str) or not _LABEL_KEY.fullmatch(value):
+        problem = (
+            "is invalid: use lowercase letters and digits, starting with a letter, "
+            "with single dots or dashes between them"
+        )
+    elif value.startswith(_RESERVED_LABEL_PREFIXES):
+        problem = "uses a namespace Docker reserves: " + ", ".join(
+            _RESERVED_LABEL_PREFIXES
+        )
+    elif value.startswith(_TEMPLATE_LABEL_PREFIXES):
+        problem = "is set by the template's Dockerfile: " + ", ".join(
+            _TEMPLATE_LABEL_PREFIXES
+        )
+    if problem is not None:
+        raise InvalidInputError(
+            f"config file {str(path)!r}: {field} {problem}",
+            hint="use a key such as team or com.acme.cost-center",
+        )
+    return str(value)
 
 
 def _string(value: object, key: str, path: Path) -> str:

@@ -11,6 +11,7 @@ import tempfile
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from nodeship.errors import (
     GenerationError,
@@ -63,8 +64,11 @@ class RenderedProject:
     origins: Mapping[str, str]
 
 
-def cookiecutter_context(answers: Answers, *, install: bool) -> dict[str, str]:
-    """Map answers to the template's cookiecutter variables (all strings)."""
+def cookiecutter_context(answers: Answers, *, install: bool) -> dict[str, Any]:
+    """Map answers to the template's cookiecutter variables.
+
+    Every value is a string except ``labels``, a dict of image label keys to values.
+    """
     return {
         "project_name": answers["name"],
         "project_slug": answers["slug"],
@@ -84,6 +88,7 @@ def cookiecutter_context(answers: Answers, *, install: bool) -> dict[str, str]:
         "image": answers["image"],
         "updates": answers["updates"],
         "install": "yes" if install else "no",
+        "labels": dict(answers.get("labels") or {}),
     }
 
 
@@ -184,7 +189,13 @@ def render_project(
     check_choices(composed.config, context, source.location)
     context.update(resolve_settings(composed.extra_variables, settings))
     for key, value in context.items():
-        check_no_jinja(value, field=f"variable {key}", flag=f"the value of {key}")
+        if isinstance(value, dict):
+            for label, text in value.items():
+                where = f"variable {key}[{label!r}]"
+                check_no_jinja(label, field=where, flag=f"the key {label}")
+                check_no_jinja(text, field=where, flag=f"the value of {label}")
+        else:
+            check_no_jinja(value, field=f"variable {key}", flag=f"the value of {key}")
     force_lf_output(composed.path)
     keep_workflow_expressions(composed.path)
     project = _render(composed.path, context, scratch, name=source.location)
@@ -259,7 +270,7 @@ def _describe_os_error(error: OSError) -> str:
 
 
 def _render(
-    template_dir: Path, context: dict[str, str], scratch: Path, *, name: str
+    template_dir: Path, context: dict[str, Any], scratch: Path, *, name: str
 ) -> Path:
     """Render the composed ``template_dir``. Errors call the template ``name``."""
     # Imported here: cookiecutter pulls in much of its dependency tree, which
@@ -337,7 +348,7 @@ def _temporary_files_in(folder: Path) -> Iterator[None]:
 
 
 def _output_origins(
-    project: Path, template_origins: Mapping[str, str], context: Mapping[str, str]
+    project: Path, template_origins: Mapping[str, str], context: Mapping[str, Any]
 ) -> dict[str, str]:
     """Map each rendered file to the layer of the template file that produced it.
 

@@ -308,7 +308,6 @@ QUESTIONS: tuple[Question, ...] = (
     ),
     Question(
         name="framework",
-        prompted=False,
         prompt="HTTP framework",
         help="Framework of the api: fastify, express or http (node:http). Each "
         "serves the same health endpoint, JSON logs and graceful shutdown.",
@@ -328,7 +327,6 @@ QUESTIONS: tuple[Question, ...] = (
     ),
     Question(
         name="language",
-        prompted=False,
         prompt="Language",
         help="js or ts. TypeScript is type-checked by npm test and compiled in a "
         "build stage; the image gets only the compiled output.",

@@ -40,10 +40,11 @@ def show(config_file: Path | None, as_json: bool) -> None:
         for table, settings in (
             ("defaults", loaded.defaults),
             ("locked", loaded.locked),
+            ("labels", loaded.labels),
         )
         for key, setting in sorted(settings.items())
     ]
-    for key in ("template", "template_ref"):
+    for key in ("template", "template_ref", "label_namespace"):
         setting = getattr(loaded, key)
         if setting is not None:
             rows.append(

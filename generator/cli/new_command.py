@@ -147,6 +147,12 @@ def new(
             trusted_patterns=config.trusted_templates,
         )
         answers = _collect(directory, answers_file, config, yes, flags)
+        labels = config.image_labels()
+        if labels:
+            # Kept with the answers, so .nodeship.json records them.
+            # TODO: nodeship update drops them until updated_answers() keeps the
+            # recorded labels, because it keeps only answers to questions.
+            answers["labels"] = labels
         target = directory if directory else Path(answers["slug"])
         result = generate(
             answers=answers,

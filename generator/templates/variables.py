@@ -156,7 +156,7 @@ def check_variables(
 
 
 def check_choices(
-    config: Mapping[str, object], context: Mapping[str, str], source: str
+    config: Mapping[str, object], context: Mapping[str, object], source: str
 ) -> None:
     """Raise when an answer is not among the choices the template offers for it."""
     problems = []

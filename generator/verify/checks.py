@@ -70,11 +70,17 @@ def check_non_root(facts: ImageFacts, run: RunResult) -> CheckResult:
     return CheckResult(name, Status.FAIL, value, detail, measurements)
 
 
+# OpenSSH's default private key names. ssh-keygen writes the public key to NAME.pub.
+_SSH_PRIVATE_KEY_PREFIXES = ("id_ed25519", "id_ecdsa", "id_dsa")
+
+
 def is_secret_or_test_path(path: str) -> bool:
     """Return whether ``path`` (relative to the app folder) must not be in the image.
 
     Matches ``.env`` files other than ``.env.example``, ``.npmrc``, ``.git``, keys
-    (``*.pem``, ``*.key``, ``id_rsa*``) and ``test`` or ``tests`` folders.
+    and key stores (``*.pem``, ``*.key``, ``*.p12``, ``*.pfx``, ``id_rsa*``, and
+    ``id_ed25519*``, ``id_ecdsa*``, ``id_dsa*`` other than their ``.pub`` public
+    keys) and ``test`` or ``tests`` folders.
     """
     parts = PurePosixPath(path).parts
     name = parts[-1] if parts else ""
@@ -84,7 +90,11 @@ def is_secret_or_test_path(path: str) -> bool:
         return True
     if name == ".npmrc" or name.startswith("id_rsa"):
         return True
-    return name.endswith((".pem", ".key"))
+    # NOTE: id_rsa* also matches id_rsa.pub, which is a public key, but the
+    # other key names below leave their .pub files out.
+    if name.startswith(_SSH_PRIVATE_KEY_PREFIXES) and not name.endswith(".pub"):
+        return True
+    return name.endswith((".pem", ".key", ".p12", ".pfx"))
 
 
 def check_no_secret_files(facts: ImageFacts) -> CheckResult:

@@ -17,9 +17,9 @@ logger = logging.getLogger(__name__)
 
 _DEFAULT_HOST = "unix:///var/run/docker.sock"
 
-# What the SDK raises when the connection to the engine breaks: requests wraps most
-# socket errors, but a streamed response (build log, archive) can let urllib3's or
-# http.client's own errors through, and an APIError can carry one as its cause.
+# Errors the SDK raises when the connection to the engine breaks. requests wraps
+# most socket errors, but a streamed response (build log, archive) can let urllib3's
+# or http.client's own errors through, and an APIError can carry one as its cause.
 _CONNECTION_ERRORS = (
     requests.exceptions.ConnectionError,
     requests.exceptions.ChunkedEncodingError,
@@ -76,11 +76,11 @@ def engine_lost_error(
 ) -> EngineUnreachableError:
     """Return the error for a connection to the engine that broke ``during`` a phase.
 
-    ``containers`` and ``images`` are what verify made or was making on the engine;
-    the message names them because nothing could remove them.
+    ``containers`` and ``images`` are what verify made or was making on the engine.
+    The message names them, because the cleanup cannot reach the engine either.
     """
     address = engine_address()
-    # The SDK's messages can span lines; the CLI prints the error on one line.
+    # The SDK's messages can span lines, but the error must fit on one line.
     cause = " ".join(f"{type(error).__name__}: {error}".split())
     phase = f" while {during}" if during else ""
     leftovers = [f"container {name}" for name in containers]
@@ -88,15 +88,15 @@ def engine_lost_error(
     if not leftovers:
         return EngineUnreachableError(
             f"lost the connection to the Docker engine at {address}{phase} "
-            f"({cause}); nothing was created on it yet",
+            f"({cause}), before verify created anything on it",
             hint="check that the engine is running (`docker info`), "
             "then run verify again",
         )
     commands = [f"docker rm -f {' '.join(containers)}"] if containers else []
     commands += [f"docker rmi {' '.join(images)}"] if images else []
     return EngineUnreachableError(
-        f"lost the connection to the Docker engine at {address}{phase} ({cause}); "
-        f"these may be left on the engine: {', '.join(leftovers)}",
+        f"lost the connection to the Docker engine at {address}{phase} ({cause}), "
+        f"so these may be left on the engine: {', '.join(leftovers)}",
         hint="once the engine is back, remove them with "
         + " and ".join(f"`{command}`" for command in commands)
         + " (a name that no longer exists gives a harmless 'No such' error)",

@@ -29,6 +29,19 @@ LABEL_BUILD_ARGS = {
 }
 
 
+# The lockfiles each package manager installs from, the first being the one its
+# install command writes. The manager comes from package.json's "packageManager"
+# field, such as "pnpm@9.12.0", and is npm when the field is missing.
+LOCKFILES = {
+    "npm": ("package-lock.json", "npm-shrinkwrap.json"),
+    "pnpm": ("pnpm-lock.yaml",),
+    "yarn": ("yarn.lock",),
+}
+# Install options that fail without a lockfile: `npm ci`, pnpm and Yarn 1
+# `--frozen-lockfile`, Yarn 2+ `--immutable`.
+_LOCKFILE_ONLY_INSTALL = re.compile(r"\bnpm\s+ci\b|--frozen-lockfile|--immutable\b")
+
+
 @dataclass(frozen=True)
 class Project:
     """A project folder with its parsed package.json, lockfile and Dockerfile."""
@@ -84,6 +97,7 @@ def load_project(path: Path) -> Project:
         dockerfile = parse_dockerfile(dockerfile_text)
     except ValueError as error:
         raise InvalidInputError(f"{path / 'Dockerfile'}: {error}") from error
+    _require_lockfile(path, package, dockerfile)
 
     lock_path = path / "package-lock.json"
     lock: dict[str, Any] = {}
@@ -116,6 +130,47 @@ def load_project(path: Path) -> Project:
             "revision": revision,
             "created": rfc3339_now(),
         },
+    )
+
+
+def _require_lockfile(
+    path: Path, package: dict[str, Any], dockerfile: Dockerfile
+) -> None:
+    """Raise when the Dockerfile installs from a lockfile that the project lacks.
+
+    The Dockerfile needs the lockfile when an instruction names it or a RUN step
+    uses an install that fails without one. Managers other than npm, pnpm and
+    Yarn are not checked.
+
+    Raises:
+        InvalidInputError: the lockfile is missing; the hint gives the command
+            that creates it.
+    """
+    manager = str(package.get("packageManager") or "npm").split("@", 1)[0]
+    lockfiles = LOCKFILES.get(manager)
+    if lockfiles is None or any((path / name).is_file() for name in lockfiles):
+        return
+    instructions = [
+        instruction for stage in dockerfile.stages for instruction in stage.instructions
+    ]
+    named = any(
+        name in instruction.arguments
+        for instruction in instructions
+        for name in lockfiles
+    )
+    installs = any(
+        instruction.keyword == "RUN"
+        and _LOCKFILE_ONLY_INSTALL.search(instruction.arguments)
+        for instruction in instructions
+    )
+    if not (named or installs):
+        return
+    lockfile = lockfiles[0]
+    raise InvalidInputError(
+        f"{path / lockfile} is missing, and the Dockerfile installs the "
+        f"dependencies from it",
+        hint=f"run `{manager} install` in {path} to create {lockfile}, commit it, "
+        "and run verify again",
     )
 
 

@@ -75,7 +75,7 @@ def verify_project(
         InvalidInputError: the folder is not a project (package.json or Dockerfile
             missing or invalid).
         EngineUnreachableError: the Docker engine did not respond to a ping, or
-            the connection to it broke later; the message names what may be left.
+            the connection to it broke later. The message names what may be left.
         BaseImageUnavailableError: a base image is neither present nor pullable.
         BuildFailedError: the image build failed.
     """

@@ -51,7 +51,6 @@ class EngineProxy:
         self._peers: dict[socket.socket, socket.socket] = {}
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._serve, daemon=True)
-        self.connections = 0
 
     @property
     def port(self) -> int:
@@ -82,7 +81,6 @@ class EngineProxy:
         client, _ = self._listener.accept()
         engine = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         engine.connect(self._socket_path)
-        self.connections += 1
         for sock, peer in ((client, engine), (engine, client)):
             sock.setblocking(False)
             self._peers[sock] = peer
@@ -95,7 +93,7 @@ class EngineProxy:
         try:
             data = sock.recv(65536)
             if data:
-                # Blocking for the send keeps the copy simple; both ends are local.
+                # Both ends are local, so a blocking send keeps the copy simple.
                 peer.setblocking(True)
                 peer.sendall(data)
                 peer.setblocking(False)
@@ -155,21 +153,34 @@ def _read_stderr_until(
     pytest.fail(f"verify ended before printing {prefix!r}:\n{''.join(lines)}")
 
 
-def _finish(
-    process: subprocess.Popen[str], lines: list[str]
-) -> tuple[int, str, str]:
-    """Wait for verify to exit; return its exit code, stdout and whole stderr."""
+def _finish(process: subprocess.Popen[str], lines: list[str]) -> tuple[int, str, str]:
+    """Wait for verify to exit, and return its exit code, stdout and whole stderr."""
     stdout, rest = process.communicate(timeout=RUN_TIMEOUT)
     return process.returncode, stdout, "".join(lines) + rest
 
 
-def _remove_left(client: docker.DockerClient, containers: list[str], image: str) -> None:
-    """Remove what verify could not, through the engine's socket itself."""
+def _remove_left(
+    client: docker.DockerClient, containers: list[str], image: str
+) -> None:
+    """Remove what verify could not, through the engine's socket itself.
+
+    That is the containers, ``image`` and the rebuild tags made from its name.
+    """
     for name in containers:
         with contextlib.suppress(docker.errors.NotFound):
             client.containers.get(name).remove(force=True)
-    with contextlib.suppress(docker.errors.NotFound):
-        client.images.remove(image, force=True)
+    if not image:
+        return
+    repository = image.rsplit(":", 1)[0]
+    tags = [
+        tag
+        for found in client.images.list(name=repository)
+        for tag in found.tags
+        if tag == image or tag.startswith(f"{image}-rebuild-")
+    ]
+    for tag in tags:
+        with contextlib.suppress(docker.errors.NotFound):
+            client.images.remove(tag, force=True)
 
 
 def _error_line(stderr: str) -> str:
@@ -178,8 +189,8 @@ def _error_line(stderr: str) -> str:
     return errors[0]
 
 
-def _image_name(project: Path) -> str:
-    """Return the image tag verify builds for ``project``, from its progress line."""
+def _image_repository(project: Path) -> str:
+    """Return the repository verify tags the image of ``project`` with."""
     name = json.loads((project / "package.json").read_text())["name"]
     return f"nodeship-verify/{name}"
 
@@ -192,6 +203,7 @@ def test_engine_lost_during_build(
     name = f"engine-loss-build-{uuid.uuid4().hex[:8]}"
     project = generate_project(tmp_path, name=name, app_type="api")
     lines: list[str] = []
+    image = ""
     with engine_proxy() as proxy:
         process = _start_verify(project, proxy.port)
         try:
@@ -204,7 +216,7 @@ def test_engine_lost_during_build(
             raise
     code, stdout, stderr = _finish(process, lines)
     try:
-        assert image.startswith(_image_name(project) + ":")
+        assert image.startswith(_image_repository(project) + ":")
         assert code == ExitCode.ENGINE_UNREACHABLE, stderr[-3000:]
         assert "Traceback" not in stderr
         assert stdout == ""
@@ -212,8 +224,9 @@ def test_engine_lost_during_build(
         assert "lost the connection to the Docker engine at tcp://127.0.0.1:" in error
         assert f"while building {image}" in error
         assert f"may be left on the engine: image {image}" in error
-        assert f"hint: once the engine is back, remove them with `docker rmi {image}`" in (
-            stderr
+        assert (
+            f"hint: once the engine is back, remove them with `docker rmi {image}`"
+            in (stderr)
         )
     finally:
         _remove_left(docker_client, [], image)
@@ -228,6 +241,7 @@ def test_engine_lost_while_container_runs(
     project = generate_project(tmp_path, name=name, app_type="api")
     lines: list[str] = []
     running: list[str] = []
+    image = ""
     with engine_proxy() as proxy:
         process = _start_verify(project, proxy.port)
         try:
@@ -257,7 +271,7 @@ def test_engine_lost_while_container_runs(
         assert f"container {container}" in error
         assert f"image {image}" in error
         assert f"`docker rm -f {container}`" in stderr
-        assert f"`docker rmi {image}`" in stderr
+        assert f"`docker rmi {image}" in stderr
         # verify could not remove them, so they are still there.
         assert docker_client.containers.get(container).name == container
         assert docker_client.images.get(image).tags
@@ -265,3 +279,4 @@ def test_engine_lost_while_container_runs(
         _remove_left(docker_client, running, image)
     with pytest.raises(docker.errors.NotFound):
         docker_client.containers.get(running[0])
+    assert docker_client.images.list(name=image.rsplit(":", 1)[0]) == []

@@ -113,6 +113,16 @@ def test_dockerfile_scratch_is_no_base_image() -> None:
         ("certs/server.key", True),
         ("id_rsa", True),
         ("id_rsa.pub", True),
+        ("src/id_ed25519", True),
+        ("id_ed25519_deploy", True),
+        ("id_ed25519.pub", False),
+        ("id_ecdsa", True),
+        ("id_ecdsa_sk", True),
+        ("id_ecdsa.pub", False),
+        ("id_dsa", True),
+        ("id_dsa.pub", False),
+        ("certs/client.p12", True),
+        ("certs/server.pfx", True),
         (".git", True),
         (".git/config", True),
         ("test", True),
@@ -305,6 +315,8 @@ def test_shutdown_limits(
 def test_project_type_from_expose(tmp_path: Path) -> None:
     (tmp_path / "package.json").write_text(PACKAGE_JSON)
     (tmp_path / "Dockerfile").write_text(MULTI_STAGE)
+    # MULTI_STAGE installs with npm ci, which needs a lockfile.
+    (tmp_path / "package-lock.json").write_text('{"lockfileVersion": 3}')
     project = load_project(tmp_path)
     assert project.app_type == "api"
     assert project.port == 8080
