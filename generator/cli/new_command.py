@@ -150,8 +150,8 @@ def new(
         labels = config.image_labels()
         if labels:
             # Kept with the answers, so .nodeship.json records them.
-            # TODO: nodeship update drops them until updated_answers() keeps the
-            # recorded labels, because it keeps only answers to questions.
+            # TODO: nodeship update drops them from the record until
+            # updated_answers() keeps them, because it keeps only question answers.
             answers["labels"] = labels
         target = directory if directory else Path(answers["slug"])
         result = generate(
