@@ -19,6 +19,9 @@ in a later one: ``--config FILE``, the file named by ``NODESHIP_CONFIG``, every
     [locked]                      # answers never asked; a contradicting flag fails
     alpine = "3.23"
 
+    # Registry that every FROM pulls the node image through, as <mirror>/library/node
+    base_image_mirror = "mirror.acme.internal/dockerhub"
+
     label_namespace = "com.acme"  # prefix of the short keys in [labels]
 
     [labels]                      # extra LABEL lines in the image's runtime stage
@@ -42,7 +45,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from nodeship.errors import InvalidInputError
-from nodeship.names import check_display_text
+from nodeship.names import check_display_text, check_image
 from nodeship.questions import QUESTIONS_BY_NAME
 
 CONFIG_ENV = "NODESHIP_CONFIG"
@@ -57,6 +60,7 @@ _TOP_LEVEL_KEYS = {
     "trusted_templates",
     "labels",
     "label_namespace",
+    "base_image_mirror",
 }
 # Docker's label key rules, which hadolint's DL3048 also applies: lowercase letters
 # and digits, with single dots or dashes between them, starting with a letter.
@@ -90,6 +94,7 @@ class Config:
     # Image labels by full key, with label_namespace already applied.
     labels: Mapping[str, Setting] = field(default_factory=dict)
     label_namespace: Setting | None = None
+    base_image_mirror: Setting | None = None
 
     def image_labels(self) -> dict[str, str]:
         """Return the label values by full key, sorted by key."""
@@ -143,6 +148,7 @@ def load_config(files: list[Path]) -> Config:
     sources: dict[str, Setting] = {}
     short_labels: dict[str, Setting] = {}
     label_namespace: Setting | None = None
+    base_image_mirror: Setting | None = None
     for path in reversed(files):
         data = _read_toml(path)
         for label, text in _labels(data, path).items():
@@ -150,6 +156,9 @@ def load_config(files: list[Path]) -> Config:
         if "label_namespace" in data:
             namespace = _label_key(data["label_namespace"], "label_namespace", path)
             label_namespace = Setting(namespace, path)
+        if "base_image_mirror" in data:
+            mirror = _base_image_mirror(data["base_image_mirror"], path)
+            base_image_mirror = Setting(mirror, path)
         for key, value in _table(data, "defaults", path).items():
             defaults[key] = Setting(value, path)
         for key, value in _table(data, "locked", path).items():
@@ -177,6 +186,7 @@ def load_config(files: list[Path]) -> Config:
         tuple(files),
         _full_label_keys(short_labels, label_namespace),
         label_namespace,
+        base_image_mirror,
     )
 
 
@@ -198,7 +208,8 @@ def _read_toml(path: Path) -> dict[str, object]:
         raise InvalidInputError(
             f"config file {str(path)!r} has unknown keys: {', '.join(unknown)}",
             hint="use node_policy, trusted_templates, template, template_ref, "
-            "label_namespace and the [defaults], [locked] and [labels] tables",
+            "label_namespace, base_image_mirror and the [defaults], [locked] and "
+            "[labels] tables",
         )
     return data
 
@@ -283,6 +294,37 @@ def _label_key(value: object, field: str, path: Path) -> str:
             hint="use a key such as team or com.acme.cost-center",
         )
     return str(value)
+
+
+def _base_image_mirror(value: object, path: Path) -> str:
+    """Validate a registry host, with an optional port and path, to pull node from."""
+    mirror = _string(value, "base_image_mirror", path).strip()
+    hint = (
+        "write a registry host and optional path without a tag, such as "
+        'base_image_mirror = "mirror.acme.internal/dockerhub"'
+    )
+    try:
+        check_image(mirror)
+    except InvalidInputError as error:
+        raise InvalidInputError(
+            f"config file {str(path)!r}: base_image_mirror: {error.message}",
+            hint=hint,
+        ) from None
+    if mirror != mirror.lower():
+        # The FROM parsers in scripts/image-tag.js, verify and bump match lowercase.
+        raise InvalidInputError(
+            f"config file {str(path)!r}: base_image_mirror {mirror!r} is invalid: "
+            f"it has uppercase letters; use {mirror.lower()!r}",
+            hint=hint,
+        )
+    host = mirror.split("/")[0]
+    if not ("." in host or ":" in host or host == "localhost"):
+        raise InvalidInputError(
+            f"config file {str(path)!r}: base_image_mirror {mirror!r} does not start "
+            "with a registry host (a name with a dot or a port, or localhost)",
+            hint=hint,
+        )
+    return mirror
 
 
 def _string(value: object, key: str, path: Path) -> str:

@@ -89,6 +89,7 @@ def cookiecutter_context(answers: Answers, *, install: bool) -> dict[str, Any]:
         "updates": answers["updates"],
         "install": "yes" if install else "no",
         "labels": dict(answers.get("labels") or {}),
+        "base_image_mirror": answers.get("base_image_mirror") or "",
     }
 
 

@@ -209,6 +209,9 @@ def check_project(*, project: Path, ref: str | None = None) -> CheckResult:
     )
 
 
+CARRIED_SETTINGS = ("labels", "base_image_mirror")
+
+
 def updated_answers(recorded: Answers, changes: Mapping[str, str]) -> Answers:
     """Return the recorded answers with ``changes`` applied, parsed again.
 
@@ -232,7 +235,10 @@ def updated_answers(recorded: Answers, changes: Mapping[str, str]) -> Answers:
     collected = collect_answers(
         given=given, implicit={}, context=context, asker=None, assume_defaults=True
     )
-    return collected.values
+    # Company settings recorded beside the answers, such as image labels and a base
+    # image mirror, are not questions; they carry over unchanged.
+    carried = {key: recorded[key] for key in CARRIED_SETTINGS if recorded.get(key)}
+    return {**collected.values, **carried}
 
 
 def require_clean_git(project: Path) -> None:

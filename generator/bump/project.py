@@ -27,10 +27,16 @@ _FROM_LINE = re.compile(
     r"^\s*FROM\s+(?:--\S+\s+)*(?P<image>\S+)(?:\s+AS\s+(?P<stage>\S+))?\s*$",
     re.IGNORECASE,
 )
+# The official node image's repository: node, docker.io/library/node, or a Docker
+# Hub mirror's host, optional port and path followed by library/node.
+_NODE_REPOSITORY = (
+    r"(?:(?:docker\.io/)?(?:library/)?"
+    r"|[a-z0-9.-]+(?::\d+)?(?:/[a-z0-9._-]+)*/library/)node"
+)
 # Any reference to the official node image, pinned or not.
-_NODE_IMAGE = re.compile(r"^(?:docker\.io/)?(?:library/)?node(?:[:@]|$)")
+_NODE_IMAGE = re.compile(rf"^{_NODE_REPOSITORY}(?:[:@]|$)")
 _PINNED_NODE_IMAGE = re.compile(
-    r"^(?:docker\.io/)?(?:library/)?node:(?P<node>\d+\.\d+\.\d+)"
+    rf"^{_NODE_REPOSITORY}:(?P<node>\d+\.\d+\.\d+)"
     r"-alpine(?P<alpine>\d+\.\d+)(?P<digest>@sha256:[0-9a-f]{64})?$"
 )
 _PIN_EXAMPLE = (

@@ -44,7 +44,7 @@ def show(config_file: Path | None, as_json: bool) -> None:
         )
         for key, setting in sorted(settings.items())
     ]
-    for key in ("template", "template_ref", "label_namespace"):
+    for key in ("template", "template_ref", "label_namespace", "base_image_mirror"):
         setting = getattr(loaded, key)
         if setting is not None:
             rows.append(

@@ -149,10 +149,11 @@ def new(
         answers = _collect(directory, answers_file, config, yes, flags)
         labels = config.image_labels()
         if labels:
-            # Kept with the answers, so .nodeship.json records them.
-            # TODO: nodeship update drops them from the record until
-            # updated_answers() keeps them, because it keeps only question answers.
+            # Kept with the answers, so .nodeship.json records them and
+            # nodeship update renders them again.
             answers["labels"] = labels
+        if config.base_image_mirror is not None:
+            answers["base_image_mirror"] = str(config.base_image_mirror.value)
         target = directory if directory else Path(answers["slug"])
         result = generate(
             answers=answers,

@@ -8,10 +8,13 @@ import re
 from nodeship.errors import InvalidInputError
 from nodeship.verify.dockerfile import parse_dockerfile
 
-# node:<major.minor.patch>-alpine<major.minor>, with an optional docker.io/library/
-# prefix and digest, as in the template's scripts/image-tag.js.
+# node:<major.minor.patch>-alpine<major.minor>, with an optional digest and an
+# optional prefix (docker.io/library/, or a Docker Hub mirror's host, optional port
+# and path followed by library/), as in the template's scripts/image-tag.js.
 _BASE_IMAGE = re.compile(
-    r"^(?:docker\.io/)?(?:library/)?node:(?P<node>\d+\.\d+\.\d+)"
+    r"^(?:(?:docker\.io/)?(?:library/)?"
+    r"|[a-z0-9.-]+(?::\d+)?(?:/[a-z0-9._-]+)*/library/)"
+    r"node:(?P<node>\d+\.\d+\.\d+)"
     r"-alpine(?P<alpine>\d+\.\d+)(?:@sha256:[0-9a-f]{64})?$"
 )
 # Docker's grammar for a tag: 1 to 128 characters, no leading '.' or '-'.

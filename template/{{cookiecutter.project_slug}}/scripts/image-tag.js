@@ -26,11 +26,12 @@ import { parseArgs } from 'node:util';
 export const DOCKER_TAG_PATTERN = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
 
 const FROM_LINE_PATTERN = /^\s*FROM\s+(.*)$/i;
-// node:<major.minor.patch>-alpine<major.minor>, optionally with a registry
-// prefix for the official image and a digest.
+// node:<major.minor.patch>-alpine<major.minor>, optionally with a digest and a
+// registry prefix for the official image: docker.io/library/, or a Docker Hub
+// mirror's host, optional port and path followed by library/.
 const BASE_IMAGE_PATTERN = new RegExp(
-  '^(?:docker\\.io/)?(?:library/)?node:(\\d+\\.\\d+\\.\\d+)' +
-    '-alpine(\\d+\\.\\d+)(?:@sha256:[0-9a-f]{64})?$',
+  '^(?:(?:docker\\.io/)?(?:library/)?|[a-z0-9.-]+(?::\\d+)?(?:/[a-z0-9._-]+)*/library/)' +
+    'node:(\\d+\\.\\d+\\.\\d+)-alpine(\\d+\\.\\d+)(?:@sha256:[0-9a-f]{64})?$',
 );
 
 /** Error whose message is shown to the user as is, without a stack trace. */

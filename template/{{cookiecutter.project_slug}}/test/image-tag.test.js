@@ -51,6 +51,18 @@ test('parseBaseImage accepts a digest and registry', () => {
   assert.deepEqual(parseBaseImage(text), { node: '24.11.1', alpine: '3.22' });
 });
 
+test('parseBaseImage accepts a Docker Hub mirror', () => {
+  const images = [
+    'mirror.acme.internal/library/node:24.11.1-alpine3.22',
+    'mirror.acme.internal/dockerhub/library/node:24.11.1-alpine3.22',
+    'localhost:5000/hub/library/node:24.11.1-alpine3.22',
+  ];
+  for (const image of images) {
+    const text = `FROM ${image} AS runtime\n`;
+    assert.deepEqual(parseBaseImage(text), { node: '24.11.1', alpine: '3.22' }, image);
+  }
+});
+
 test('parseBaseImage rejects other base images', () => {
   const cases = [
     'FROM node:24-alpine3.22',
@@ -58,6 +70,8 @@ test('parseBaseImage rejects other base images', () => {
     'FROM node:24.11.1-slim',
     'FROM node:-alpine3.22',
     'FROM debian:12',
+    'FROM acme/node:24.11.1-alpine3.22',
+    'FROM mirror.acme.internal/node:24.11.1-alpine3.22',
     'FROM ',
   ];
   for (const text of cases) {
