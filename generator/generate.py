@@ -33,6 +33,13 @@ from nodeship.templates.variables import check_choices, check_variables
 
 logger = logging.getLogger(__name__)
 
+# The lockfile each package manager writes; the post-gen hook creates one of them.
+LOCKFILES = {
+    "npm": "package-lock.json",
+    "pnpm": "pnpm-lock.yaml",
+    "yarn": "yarn.lock",
+}
+
 __all__ = ["ANSWERS_RECORD", "GenerateResult", "RenderedProject", "generate"]
 
 # Layer names --explain shows for files no template layer wrote.
@@ -87,6 +94,8 @@ def cookiecutter_context(answers: Answers, *, install: bool) -> dict[str, Any]:
         "ci": answers["ci"],
         "image": answers["image"],
         "updates": answers["updates"],
+        # Records written before the package manager question existed lack it.
+        "package_manager": answers.get("package_manager") or "npm",
         "install": "yes" if install else "no",
         "labels": dict(answers.get("labels") or {}),
         "base_image_mirror": answers.get("base_image_mirror") or "",
@@ -142,7 +151,7 @@ def generate(
             settings=settings,
         )
         write_record(rendered.path, record)
-        lockfile = (rendered.path / "package-lock.json").is_file()
+        lockfile = any((rendered.path / name).is_file() for name in LOCKFILES.values())
         if target.exists():
             raise TargetExistsError(
                 f"{target} appeared while nodeship was rendering; it was left alone",

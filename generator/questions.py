@@ -41,6 +41,12 @@ UPDATE_BOTS = {
     "renovate": "Renovate: base image with .nvmrc, npm packages, CI images",
 }
 
+PACKAGE_MANAGERS = {
+    "npm": "npm: package-lock.json, npm ci",
+    "pnpm": "pnpm: pnpm-lock.yaml, pnpm install --frozen-lockfile",
+    "yarn": "yarn (Berry): yarn.lock, yarn install --immutable",
+}
+
 _SEMVER = re.compile(
     r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?$"
 )
@@ -374,6 +380,17 @@ QUESTIONS: tuple[Question, ...] = (
         parse=_parse_updates,
         default=lambda answers, context: "none",
         choices=lambda answers, context: UPDATE_BOTS,
+    ),
+    Question(
+        name="package_manager",
+        prompt="Package manager",
+        help="npm, pnpm or yarn (Berry): writes its lockfile and uses it in the "
+        "Dockerfile and CI. Default: npm.",
+        parse=_choice_parser(
+            "--package-manager", lambda answers, context: PACKAGE_MANAGERS
+        ),
+        default=lambda answers, context: "npm",
+        choices=lambda answers, context: PACKAGE_MANAGERS,
     ),
     Question(
         name="image",

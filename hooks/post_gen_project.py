@@ -1,4 +1,4 @@
-"""Finish a rendered project: remove unused files and create package-lock.json.
+"""Finish a rendered project: remove unused files and create the lockfile.
 
 Cookiecutter renders this file with Jinja and runs it with the new project as
 the working directory. A non-zero exit makes cookiecutter delete the project.
@@ -16,6 +16,7 @@ CI = "{{ cookiecutter.ci }}"
 UPDATES = "{{ cookiecutter.updates }}"
 INSTALL = "{{ cookiecutter.install }}"
 PROJECT_SLUG = "{{ cookiecutter.project_slug }}"
+PACKAGE_MANAGER = "{{ cookiecutter.package_manager }}"
 
 API_ONLY_FILES = [
     "src/app.js",
@@ -53,13 +54,46 @@ FILES_BY_APP_TYPE = {
     "worker": WORKER_ONLY_FILES + SERVICE_ONLY_FILES,
     "cli": CLI_ONLY_FILES,
 }
-NPM_INSTALL_ARGS = [
-    "install",
-    "--package-lock-only",
-    "--ignore-scripts",
-    "--no-audit",
-    "--no-fund",
-]
+# Keep these versions equal to "packageManager" in package.json, the Dockerfile and
+# the CI files. NOTE: pnpm 12 with a "packageManager" pin records the pnpm
+# executables of every platform in pnpm-lock.yaml and failed here on a 404 for
+# @pnpm/exe.netbsd-x64, so pnpm stays on 10.x.
+PNPM_VERSION = "10.34.8"
+YARN_VERSION = "4.18.1"
+# The command that writes only the lockfile, without node_modules, per manager.
+# pnpm and yarn run through npx, so neither needs a global install.
+LOCKFILE_COMMANDS = {
+    "npm": [
+        "install",
+        "--package-lock-only",
+        "--ignore-scripts",
+        "--no-audit",
+        "--no-fund",
+    ],
+    "pnpm": [
+        "exec",
+        "--yes",
+        f"pnpm@{PNPM_VERSION}",
+        "--",
+        "install",
+        "--lockfile-only",
+        "--ignore-scripts",
+    ],
+    "yarn": [
+        "exec",
+        "--yes",
+        f"@yarnpkg/cli-dist@{YARN_VERSION}",
+        "--",
+        "install",
+        "--mode=update-lockfile",
+    ],
+}
+LOCKFILES = {"npm": "package-lock.json", "pnpm": "pnpm-lock.yaml", "yarn": "yarn.lock"}
+INSTALL_HINTS = {
+    "npm": "npm install",
+    "pnpm": f"npx --yes pnpm@{PNPM_VERSION} install",
+    "yarn": f"npx --yes @yarnpkg/cli-dist@{YARN_VERSION} install",
+}
 # npm needs the registry to resolve versions; this bounds a hung connection.
 NPM_TIMEOUT_SECONDS = 600
 NPM_OUTPUT_LINES_SHOWN = 20
@@ -76,6 +110,9 @@ def remove_unused_files() -> None:
         # Each source file also exists as TypeScript, removed along with it.
         Path(name).with_suffix(".ts").unlink(missing_ok=True)
 
+    if PACKAGE_MANAGER != "yarn":
+        Path(".yarnrc.yml").unlink()
+
     if CI != "github":
         shutil.rmtree(".github/workflows")
     if CI != "gitlab":
@@ -90,31 +127,39 @@ def remove_unused_files() -> None:
 
 
 def create_lockfile() -> int:
-    """Run npm to write package-lock.json and return the hook's exit code."""
+    """Run the package manager to write its lockfile and return the exit code."""
     npm = shutil.which("npm")
     if npm is None:
         print(
-            "npm is not on PATH, so package-lock.json was not created. "
-            f"Run `cd {PROJECT_SLUG} && npm install` before building the image."
+            f"npm is not on PATH, so {LOCKFILES[PACKAGE_MANAGER]} was not created. "
+            f"Run `cd {PROJECT_SLUG} && {INSTALL_HINTS[PACKAGE_MANAGER]}` "
+            "before building the image."
         )
         return 0
 
     try:
         result = subprocess.run(
-            [npm, *NPM_INSTALL_ARGS],
+            [npm, *LOCKFILE_COMMANDS[PACKAGE_MANAGER]],
             capture_output=True,
             text=True,
             timeout=NPM_TIMEOUT_SECONDS,
             check=False,
         )
     except subprocess.TimeoutExpired:
-        print(f"npm install timed out after {NPM_TIMEOUT_SECONDS} s.", file=sys.stderr)
+        print(
+            f"{PACKAGE_MANAGER} install timed out after {NPM_TIMEOUT_SECONDS} s.",
+            file=sys.stderr,
+        )
         return 1
+
+    if PACKAGE_MANAGER == "yarn":
+        # The install state that Yarn writes to .yarn/ is not needed.
+        shutil.rmtree(".yarn", ignore_errors=True)
 
     if result.returncode != 0:
         output_lines = (result.stdout + result.stderr).splitlines()
         print(
-            f"npm install failed with exit code {result.returncode}:",
+            f"{PACKAGE_MANAGER} install failed with exit code {result.returncode}:",
             *output_lines[-NPM_OUTPUT_LINES_SHOWN:],
             sep="\n",
             file=sys.stderr,

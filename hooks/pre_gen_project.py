@@ -20,6 +20,7 @@ VARIABLES = {
     "alpine_version": {{ cookiecutter.alpine_version | jsonify }},
     "ci": {{ cookiecutter.ci | jsonify }},
     "updates": {{ cookiecutter.updates | jsonify }},
+    "package_manager": {{ cookiecutter.package_manager | jsonify }},
     "image": {{ cookiecutter.image | jsonify }},
 }
 

@@ -323,11 +323,17 @@ def _render_result(result: Any, as_json: bool, explain: bool) -> None:
     click.echo(f"  image tag    {result.image_tag}")
     click.echo("Next:")
     click.echo(f"  cd {result.path}")
+    manager = answers.get("package_manager") or "npm"
+    install = {
+        "npm": "npm ci",
+        "pnpm": "pnpm install --frozen-lockfile",
+        "yarn": "yarn install --immutable",
+    }[manager]
     if result.lockfile:
-        click.echo("  npm ci               # installs the locked dependencies")
+        click.echo(f"  {install:<32} # installs the locked dependencies")
     else:
-        click.echo("  npm install          # creates package-lock.json for npm ci")
-    click.echo("  npm test")
+        click.echo(f"  {manager + ' install':<32} # creates the lockfile")
+    click.echo(f"  {manager} test")
     click.echo("  nodeship verify      # builds and checks the image on Docker")
     if explain:
         click.echo("Files and the layer each came from:")
