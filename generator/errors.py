@@ -59,7 +59,7 @@ class GenerationError(NodeshipError):
 
 
 class EngineUnreachableError(NodeshipError):
-    """No Docker engine answered."""
+    """No Docker engine responded."""
 
     exit_code = ExitCode.ENGINE_UNREACHABLE
 

@@ -84,7 +84,7 @@ def cookiecutter_context(answers: Answers, *, install: bool) -> dict[str, Any]:
         "project_version": answers["project_version"],
         "app_type": answers["type"],
         # Cookiecutter accepts only one of the listed choices, so a worker or a
-        # cli gets the first one; the template reads it for an api only.
+        # cli gets the first one. The template reads it for an api only.
         "framework": answers.get("framework") or "fastify",
         # Records written before the language question existed lack it.
         "language": answers.get("language") or "js",

@@ -96,9 +96,9 @@ class ReleaseTable:
 
     def lts_line(self, today: date) -> ReleaseLine:
         """Return the newest line in active LTS, else the newest line in maintenance."""
-        for wanted in ("active LTS", "maintenance"):
+        for status in ("active LTS", "maintenance"):
             for line in self.lines:
-                if line.status(today) == wanted:
+                if line.status(today) == status:
                     return line
         return self.lines[0]
 
@@ -171,12 +171,12 @@ def _nearest(releases: tuple[NodeRelease, ...], request: str) -> list[NodeReleas
 def _pick_alpine(release: NodeRelease, alpine: str | None) -> str:
     if alpine is None or not alpine.strip():
         return release.newest_alpine
-    wanted = alpine.strip().removeprefix("alpine")
-    if wanted in release.alpine:
-        return wanted
+    requested = alpine.strip().removeprefix("alpine")
+    if requested in release.alpine:
+        return requested
     published = ", ".join(sorted(release.alpine, key=version_key))
     raise InvalidInputError(
-        f"node:{release.version}-alpine{wanted} was never published "
+        f"node:{release.version}-alpine{requested} was never published "
         f"(node {release.version} exists for Alpine {published})",
         hint=f"pass --alpine with one of {published}, or leave it out for the newest",
     )

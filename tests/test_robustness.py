@@ -281,6 +281,7 @@ def test_sigterm_stops_hook_and_leaves_nothing(workdir: Path, tmp_path: Path) ->
         f"pathlib.Path({str(pid_file)!r}).write_text(str(os.getpid()))\n"
         "time.sleep(60)\n"
     )
+
     process = subprocess.Popen(
         [
             sys.executable,
@@ -304,11 +305,13 @@ def test_sigterm_stops_hook_and_leaves_nothing(workdir: Path, tmp_path: Path) ->
     while not pid_file.exists() and time.monotonic() < deadline:
         time.sleep(0.1)
     hook_pid = int(pid_file.read_text())
+
     process.send_signal(signal.SIGTERM)
     _, stderr = process.communicate(timeout=30)
     assert process.returncode == 130, stderr
     assert "Traceback" not in stderr
     assert listing(workdir) == []
-    time.sleep(0.5)
+
+    time.sleep(0.5)  # lets the killed hook process be reaped
     with pytest.raises(ProcessLookupError):
         os.kill(hook_pid, 0)

@@ -69,7 +69,7 @@ def test_npm_test_passes(installed_project: Path) -> None:
     result = run_tool(["npm", "test"], cwd=installed_project)
     assert result.returncode == 0, result.stdout + result.stderr
     # node --test ends with "# pass N" from the TAP reporter or with an information
-    # sign and "pass N" from the spec reporter; which one is the default depends on
+    # sign and "pass N" from the spec reporter. Which one is the default depends on
     # the Node.js version and on whether stdout is a terminal.
     summary = r"^(# |\N{INFORMATION SOURCE} )"
     assert re.search(summary + "fail 0$", result.stdout, re.MULTILINE)

@@ -97,7 +97,7 @@ def _replace_closed_streams() -> None:
 def _interrupt_on_signal(signum: int, frame: FrameType | None) -> None:
     """Treat SIGTERM and SIGHUP like Ctrl-C, so every cleanup path runs.
 
-    A terminal's Ctrl-C reaches the whole process group, hooks and npm included; a
+    A terminal's Ctrl-C reaches the whole process group, hooks and npm included. A
     SIGTERM sent to nodeship alone does not, so nodeship passes it on to its group
     when it leads one.
     """

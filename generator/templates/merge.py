@@ -38,7 +38,7 @@ class MergeLabels:
 
 @dataclass
 class MergeResult:
-    """What the merge did to each file, as paths relative to the project.
+    """The outcome of the merge for each file, as paths relative to the project.
 
     ``kept`` lists files left as the project has them although the template changed
     them: deleted in the project but changed in the template, or changed in the
