@@ -31,6 +31,8 @@ TEMPLATE_DIR = REPO / "template"
 NODE_VERSION = "24.11.1"
 ALPINE_VERSION = "3.22"
 BASE_IMAGE = f"node:{NODE_VERSION}-alpine{ALPINE_VERSION}"
+# The final stage of a slim runtime image: plain Alpine, onto which node is copied.
+ALPINE_IMAGE = f"alpine:{ALPINE_VERSION}"
 
 # Files that must never reach an image. The tests put them into projects first.
 SECRET_FILES = {
@@ -116,6 +118,16 @@ def base_image(_engine: Any) -> str:
     outcome = ensure_base_image(_engine, BASE_IMAGE)
     print(f"\nbase image {BASE_IMAGE}: {outcome}", file=sys.stderr)
     return BASE_IMAGE
+
+
+@pytest.fixture(scope="session")
+def alpine_image(_engine: Any) -> str:
+    """Make ``alpine:<ALPINE_VERSION>`` available: present, pulled, or a stand-in."""
+    if isinstance(_engine, str):
+        _unavailable(_engine)
+    outcome = ensure_base_image(_engine, ALPINE_IMAGE)
+    print(f"\nbase image {ALPINE_IMAGE}: {outcome}", file=sys.stderr)
+    return ALPINE_IMAGE
 
 
 def generate_project(

