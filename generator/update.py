@@ -8,7 +8,8 @@ A git template's versions are its commits, named by tags. The built-in template'
 versions are nodeship's versions, and only the installed one is available: both
 renders use today's built-in template, so an update of a built-in project applies
 answer changes only. Folder and zip templates have no older versions either and
-behave the same way.
+behave the same way. An overlay recorded with a git URL moves from its recorded
+commit to the newest commit of its branch in the same merge.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import shutil
 import subprocess
 import tempfile
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 
@@ -29,6 +30,13 @@ from nodeship.generate import render_project
 from nodeship.questions import QUESTIONS_BY_NAME, Answers
 from nodeship.templates import git
 from nodeship.templates.merge import MergeLabels, MergeResult, merge_trees
+from nodeship.templates.overlay_fetch import (
+    OverlayStatus,
+    OverlayVersions,
+    fetch_overlays,
+    overlay_statuses,
+)
+from nodeship.templates.overlay_record import RecordedOverlay
 from nodeship.templates.record import (
     ANSWERS_RECORD,
     ProjectRecord,
@@ -77,12 +85,18 @@ class UpdateResult:
 
 @dataclass(frozen=True)
 class CheckResult:
-    """Whether a project matches its template's newest version."""
+    """Whether a project matches its template's newest version.
+
+    ``current`` is false when the template or any git overlay is behind;
+    ``template_current`` covers the template alone.
+    """
 
     path: Path
     current: bool
     recorded: str
     latest: str
+    overlays: tuple[OverlayStatus, ...] = ()
+    template_current: bool = True
 
 
 def update_project(
@@ -111,16 +125,10 @@ def update_project(
         for key, value in answers.items()
         if base_answers.get(key) != value
     }
-    overlays = [Path(overlay) for overlay in record.overlays]
-    for overlay in overlays:
-        if not overlay.is_dir():
-            raise InvalidInputError(
-                f"overlay {overlay}, recorded in {ANSWERS_RECORD}, not found",
-                hint="restore the overlay folder at that path, or edit the record",
-            )
 
     with tempfile.TemporaryDirectory(prefix="nodeship-update-") as folder:
         scratch = Path(folder)
+        layers = fetch_overlays(_overlays(record), project, scratch / "overlays")
         with _template_versions(record.source, ref, scratch) as (old, new, notes):
             for template in (old, new):
                 require_trusted_hooks(
@@ -130,9 +138,9 @@ def update_project(
                     trusted_patterns=trusted_patterns,
                 )
             renders = []
-            for name, template, rendered_answers in (
-                ("base", old, base_answers),
-                ("theirs", new, answers),
+            for name, template, rendered_answers, overlays in (
+                ("base", old, base_answers, [layer.base for layer in layers]),
+                ("theirs", new, answers, [layer.newest for layer in layers]),
             ):
                 (scratch / name).mkdir()
                 renders.append(
@@ -158,10 +166,12 @@ def update_project(
                 labels=labels,
                 excluded={ANSWERS_RECORD, "package-lock.json"},
             )
+    updated_overlays = tuple(layer.updated for layer in layers)
     write_record(
         project,
-        ProjectRecord(answers, new.source, record.overlays, record.settings),
+        ProjectRecord(answers, new.source, updated_overlays, record.settings),
     )
+    notes = (*notes, *_overlay_notes(layers))
     touched = {*files.added, *files.updated, *files.conflicts}
     if "package.json" in touched:
         # Both renders skip npm, so the merge never changes package-lock.json.
@@ -173,13 +183,25 @@ def update_project(
 
 
 def check_project(*, project: Path, ref: str | None = None) -> CheckResult:
-    """Compare the project's recorded template version with the newest one.
+    """Compare the project's recorded template and overlays with the newest ones.
 
-    Reads the template's tags without cloning it. A zip template is downloaded and
-    compared by its SHA-256 digest.
+    Raises OverlayNotFoundError first when an overlay cannot be found. Reads the
+    template's tags without cloning it. A zip template is downloaded and compared
+    by its SHA-256 digest.
     """
     project = project.absolute()
-    source = read_record(project).source
+    record = read_record(project)
+    overlays = tuple(overlay_statuses(_overlays(record), project))
+    result = _check_template(project, record.source, ref)
+    current = result.current and all(status.current for status in overlays)
+    return replace(
+        result, current=current, template_current=result.current, overlays=overlays
+    )
+
+
+def _check_template(
+    project: Path, source: TemplateSource, ref: str | None
+) -> CheckResult:
     if source.kind == "builtin":
         _reject_ref(ref, source)
         latest = builtin_source()
@@ -230,6 +252,7 @@ def updated_answers(recorded: Answers, changes: Mapping[str, str]) -> Answers:
         for key, value in recorded.items()
         if value is not None and key in QUESTIONS_BY_NAME
     }
+    given.update(_legacy_answers(recorded))
     given.update(changes)
     context = Context(table=load_current_table(), today=date.today())
     collected = collect_answers(
@@ -239,6 +262,37 @@ def updated_answers(recorded: Answers, changes: Mapping[str, str]) -> Answers:
     # image mirror, are not questions; they carry over unchanged.
     carried = {key: recorded[key] for key in CARRIED_SETTINGS if recorded.get(key)}
     return {**collected.values, **carried}
+
+
+def _legacy_answers(recorded: Answers) -> dict[str, object]:
+    """Return answers for what older records lack but their projects already have.
+
+    Services generated before the env_example question existed got a .env.example;
+    taking the question's default ("no") would delete it on update.
+    """
+    if "env_example" not in recorded and recorded.get("type") in {"api", "worker"}:
+        return {"env_example": "yes"}
+    return {}
+
+
+def _overlays(record: ProjectRecord) -> list[RecordedOverlay]:
+    # read_record returns only recorded overlays; a bare path is a local folder.
+    return [
+        entry if isinstance(entry, RecordedOverlay) else RecordedOverlay(path=entry)
+        for entry in record.overlays
+    ]
+
+
+def _overlay_notes(layers: Sequence[OverlayVersions]) -> list[str]:
+    notes = []
+    for layer in layers:
+        old, new = layer.recorded.commit, layer.updated.commit
+        if old and new and old != new:
+            notes.append(
+                f"overlay {layer.recorded.git} folder {layer.recorded.folder or '.'} "
+                f"moved from {old[:12]} to {new[:12]}"
+            )
+    return notes
 
 
 def require_clean_git(project: Path) -> None:

@@ -81,7 +81,7 @@ def test_overlays_apply_in_order(company: Path, team: Path, workdir: Path) -> No
     security = (workdir / "svc" / "SECURITY.md").read_text()
     assert security == "Report issues to payments@acme.test\n"
     record = json.loads((workdir / "svc" / ".nodeship.json").read_text())
-    assert record["overlays"] == [str(company), str(team)]
+    assert record["overlays"] == [{"path": str(company)}, {"path": str(team)}]
 
 
 def test_explain_json_names_layers(company: Path, team: Path, workdir: Path) -> None:

@@ -148,10 +148,10 @@ def test_update_to_ref_and_back(template: Path, project: Path) -> None:
 
 
 def test_update_removes_only_unchanged_files(template: Path, project: Path) -> None:
-    kept = project / ".env.example"
-    kept.write_text(kept.read_text() + "ORDERS_DB_URL=\n")
-    commit_all(project, "Own environment variable")
-    project_file(template, ".env.example").unlink()
+    kept = project / "README.md"
+    kept.write_text(kept.read_text() + "Owned by the orders team.\n")
+    commit_all(project, "Own README line")
+    project_file(template, "README.md").unlink()
     project_file(template, ".gitattributes").unlink()
     commit_all(template, "Drop two files", tag="v2")
 
@@ -160,9 +160,9 @@ def test_update_removes_only_unchanged_files(template: Path, project: Path) -> N
     assert run.code == 0, run.stderr
     result = json.loads(run.stdout)
     assert result["removed"] == [".gitattributes"]
-    assert result["kept"] == [".env.example"]
+    assert result["kept"] == ["README.md"]
     assert not (project / ".gitattributes").exists()
-    assert "ORDERS_DB_URL=" in kept.read_text()
+    assert "Owned by the orders team." in kept.read_text()
 
 
 def test_update_answer_change(project: Path) -> None:

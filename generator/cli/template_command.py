@@ -61,11 +61,14 @@ def check(
     settings: tuple[str, ...],
     as_json: bool,
 ) -> None:
-    """Render DIRECTORY for api/worker x github/none and lint every render.
+    """Render DIRECTORY for a covering set of answers and lint every render.
 
-    Checks that no template syntax is left, that workflow ${{ }} expressions
-    survive, and runs hadolint, actionlint and check-jsonschema where installed.
-    A missing tool is listed as skipped. Exits 1 when any check failed.
+    Every choice of every question (app type, framework, language, CI, update bot,
+    package manager and the rest) is rendered in at least one variant, and each
+    variant is named by its answers. Checks that no template syntax is left, that
+    workflow ${{ }} expressions survive, and runs hadolint, actionlint and
+    check-jsonschema where installed. A missing tool is listed as skipped. Exits 1
+    when any check failed.
     """
     from nodeship.cli.new_command import parse_assignments
     from nodeship.templates.check import TemplateCheckFailedError, check_template
@@ -79,7 +82,7 @@ def check(
     _render_report(report, as_json)
     failures = report.failures
     if failures:
-        names = ", ".join(f"{item.variant} {item.check}" for item in failures)
+        names = "; ".join(f"{item.check} in [{item.variant}]" for item in failures)
         raise TemplateCheckFailedError(
             f"template {report.template}: {len(failures)} check(s) failed: {names}",
             hint="read the details above, fix the template, and run the check again",
@@ -90,6 +93,8 @@ def _render_report(report: Any, as_json: bool) -> None:
     if as_json:
         payload = {
             "template": str(report.template),
+            "variants": list(report.variants),
+            "seconds": round(report.seconds, 1),
             "outcomes": [
                 {
                     "variant": item.variant,
@@ -102,8 +107,16 @@ def _render_report(report: Any, as_json: bool) -> None:
         }
         click.echo(json.dumps(payload, indent=2, ensure_ascii=False))
         return
+    current_variant = None
     for item in report.outcomes:
-        click.echo(f"{item.status:<7}  {item.variant:<14}  {item.check}")
+        if item.variant != current_variant:
+            click.echo(f"variant {item.variant}")
+            current_variant = item.variant
+        click.echo(f"  {item.status:<7}  {item.check}")
         if item.detail and item.status != "passed":
             for line in item.detail.splitlines():
                 click.echo(f"           {line}")
+    click.echo(
+        f"{len(report.variants)} variants checked in {report.seconds:.1f} s",
+        err=True,
+    )

@@ -140,24 +140,49 @@ def check(*, directory: Path, ref: str | None, as_json: bool) -> None:
     """Exit non-zero when DIRECTORY (default: .) is behind its template.
 
     For CI: exits 0 when the project records the template's newest version tag
-    (or --ref), and 1 when it is behind. `nodeship update` brings it up to date.
+    (or --ref) and the newest commit of each git overlay's branch, and 10 when it
+    is behind. Exits 2 when a recorded overlay cannot be found or fetched.
+    `nodeship update` brings the project up to date.
     """
     from nodeship.update import ProjectBehindError, check_project
 
     result = check_project(project=directory, ref=ref)
+    behind = [status for status in result.overlays if not status.current]
     if as_json:
         payload = {
             "path": str(result.path),
             "status": "current" if result.current else "behind",
             "recorded": result.recorded,
             "latest": result.latest,
+            "overlays": [
+                {
+                    "overlay": status.overlay.to_json(),
+                    "status": "current" if status.current else "behind",
+                    "latest": status.latest,
+                }
+                for status in result.overlays
+            ],
         }
         click.echo(json.dumps(payload, indent=2, ensure_ascii=False))
     elif result.current:
-        click.echo(f"{result.path} is current with its template ({result.latest})")
+        overlays = f" and its {len(result.overlays)} overlay(s)"
+        click.echo(
+            f"{result.path} is current with its template ({result.latest})"
+            + (overlays if result.overlays else "")
+        )
     if not result.current:
+        reasons = []
+        if not result.template_current:
+            reasons.append(
+                f"behind its template: it records {result.recorded}, the newest "
+                f"is {result.latest}"
+            )
+        reasons.extend(
+            f"behind overlay {status.overlay.label}, whose branch "
+            f"{status.overlay.ref} is now at {status.latest}"
+            for status in behind
+        )
         raise ProjectBehindError(
-            f"{result.path} is behind its template: it records {result.recorded}, "
-            f"the newest is {result.latest}",
+            f"{result.path} is " + "; ".join(reasons),
             hint=f"run `nodeship update {result.path}`",
         )

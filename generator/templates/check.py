@@ -1,18 +1,21 @@
 """Start a company template from the built-in one, and test a template's renders.
 
-``check_template`` renders the template for each app type and CI provider and runs
-on each render the checks nodeship's own tests run on its built-in template, with
-the linters that are installed. A linter that is missing is reported as skipped,
-never as passed.
+``check_template`` renders the template for a covering set of answers, in which
+every choice of every question is taken at least once (see
+``nodeship.templates.variants``). On each render it runs the checks nodeship's own
+tests run on its built-in template, with the linters that are installed. A linter
+that is missing is reported as skipped, never as passed.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import shutil
 import subprocess
 import tempfile
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -20,22 +23,21 @@ from pathlib import Path
 from typing import Literal
 
 from nodeship.errors import ExitCode, NodeshipError, TargetExistsError
+from nodeship.questions import Context
 from nodeship.template_source import builtin_template_dir
 from nodeship.templates.dockerfile_rules import order_problems
 from nodeship.templates.record import TemplateSource
+from nodeship.templates.variants import CoveringSet, covering_variants
 
-VARIANTS = (
-    ("api", "github"),
-    ("api", "none"),
-    ("worker", "github"),
-    ("worker", "none"),
-)
+CHECK_NAME = "Template Check"
 LEFTOVERS = ("{{cookiecutter", "{{ cookiecutter", "{%", "%}")
 LINT_TIMEOUT_SECONDS = 120
 # npm ci downloads every dependency; this bounds a hung registry connection.
 NPM_TIMEOUT_SECONDS = 900
 _EXPRESSION = re.compile(r"\$\{\{(.*?)\}\}")
 _OUTPUT_LINES_SHOWN = 15
+
+logger = logging.getLogger(__name__)
 
 Status = Literal["passed", "failed", "skipped"]
 
@@ -58,10 +60,16 @@ class CheckOutcome:
 
 @dataclass(frozen=True)
 class TemplateCheckReport:
-    """Every outcome of ``check_template``, in the order the checks ran."""
+    """Every outcome of ``check_template``, in the order the checks ran.
+
+    ``variants`` names every variant rendered, in order, and ``seconds`` is the
+    wall-clock time of the whole check.
+    """
 
     template: Path
+    variants: tuple[str, ...]
     outcomes: tuple[CheckOutcome, ...]
+    seconds: float
 
     @property
     def failures(self) -> list[CheckOutcome]:
@@ -95,18 +103,21 @@ def check_template(
     overlays: Sequence[Path] = (),
     settings: Mapping[str, str] | None = None,
 ) -> TemplateCheckReport:
-    """Render ``template`` for every variant and check each render."""
+    """Render ``template`` for every variant of the covering set; check each."""
     from nodeship.generate import render_project
 
+    started = time.monotonic()
     template = template.absolute()
     source = TemplateSource(kind="path", location=str(template))
-    outcomes: list[CheckOutcome] = []
-    for app_type, ci in VARIANTS:
-        variant = f"{app_type}-{ci}"
+    context = _context()
+    covering = covering_variants(context, {"name": CHECK_NAME})
+    outcomes = _unreachable_outcomes(covering)
+    for variant in covering.variants:
+        logger.info("rendering variant %s", variant.name)
         with tempfile.TemporaryDirectory(prefix="nodeship-check-") as folder:
             try:
                 rendered = render_project(
-                    answers=_answers(app_type, ci),
+                    answers=_answers(variant.choices, context),
                     template_dir=template,
                     source=source,
                     overlays=[overlay.absolute() for overlay in overlays],
@@ -116,28 +127,46 @@ def check_template(
                 )
             except NodeshipError as error:
                 outcomes.append(
-                    CheckOutcome(variant, "render", "failed", error.message)
+                    CheckOutcome(variant.name, "render", "failed", error.message)
                 )
                 continue
-            outcomes.append(CheckOutcome(variant, "render", "passed"))
-            outcomes.extend(_check_render(rendered.path, variant, npm))
-    return TemplateCheckReport(template, tuple(outcomes))
+            outcomes.append(CheckOutcome(variant.name, "render", "passed"))
+            outcomes.extend(_check_render(rendered.path, variant.name, npm))
+    names = tuple(variant.name for variant in covering.variants)
+    elapsed = time.monotonic() - started
+    return TemplateCheckReport(template, names, tuple(outcomes), elapsed)
 
 
-def _answers(app_type: str, ci: str) -> dict[str, object]:
-    from nodeship.answers import collect_answers
-    from nodeship.questions import Context
+def _context() -> Context:
     from nodeship.refresh import load_current_table
 
-    context = Context(table=load_current_table(), today=date.today())
+    return Context(table=load_current_table(), today=date.today())
+
+
+def _answers(choices: Mapping[str, object], context: Context) -> dict[str, object]:
+    from nodeship.answers import collect_answers
+
     collected = collect_answers(
-        given={"name": "Template Check", "type": app_type, "ci": ci},
+        given={"name": CHECK_NAME, **choices},
         implicit={},
         context=context,
         asker=None,
         assume_defaults=True,
     )
     return collected.values
+
+
+def _unreachable_outcomes(covering: CoveringSet) -> list[CheckOutcome]:
+    """Report each choice no variant could take, so a gap is never silent."""
+    return [
+        CheckOutcome(
+            "coverage",
+            f"{name}={choice}",
+            "skipped",
+            "no combination of the other answers accepts this choice",
+        )
+        for name, choice in covering.unreachable
+    ]
 
 
 def _check_render(project: Path, variant: str, npm: bool) -> list[CheckOutcome]:
@@ -164,7 +193,17 @@ def _check_render(project: Path, variant: str, npm: bool) -> list[CheckOutcome]:
                 project,
                 variant,
                 "check-jsonschema",
-                ["--builtin-schema", "vendor.gitlab-ci", ".gitlab-ci.yml"],
+                [
+                    "--builtin-schema",
+                    "vendor.gitlab-ci",
+                    # Reads GitLab's !reference tags, which plain YAML rejects.
+                    "--data-transform",
+                    "gitlab-ci",
+                    # The same options as nodeship's own GitLab CI schema test.
+                    "--regex-variant",
+                    "nonunicode",
+                    ".gitlab-ci.yml",
+                ],
             )
         )
     if (project / "Dockerfile").is_file():

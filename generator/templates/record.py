@@ -11,6 +11,11 @@ from typing import Any, Literal
 from nodeship import __version__
 from nodeship.errors import InvalidInputError
 from nodeship.questions import Answers
+from nodeship.templates.overlay_record import (
+    RecordedOverlay,
+    describe_overlay,
+    read_overlay,
+)
 
 ANSWERS_RECORD = ".nodeship.json"
 BUILTIN = "builtin"
@@ -76,29 +81,42 @@ def builtin_source() -> TemplateSource:
 class ProjectRecord:
     """Everything needed to render a project again: answers, template, layers.
 
+    ``overlays`` holds recorded overlays, or local paths that ``write_record``
+    turns into recorded overlays (see ``nodeship.templates.overlay_record``).
     ``settings`` holds the ``--set`` values for overlay variables. They are stored
     in plain text in the project, so they must not be secrets.
     """
 
     answers: Answers
     source: TemplateSource
-    overlays: tuple[str, ...] = ()
+    overlays: tuple[str | RecordedOverlay, ...] = ()
     settings: Mapping[str, str] = field(default_factory=dict)
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self, overlays: list[RecordedOverlay]) -> dict[str, Any]:
         return {
             "nodeship_version": __version__,
             "template": self.source.location,
             "template_version": self.source.to_json(),
-            "overlays": list(self.overlays),
+            "overlays": [overlay.to_json() for overlay in overlays],
             "settings": dict(self.settings),
             "answers": self.answers,
         }
 
 
 def write_record(project: Path, record: ProjectRecord) -> None:
-    """Write ``record`` as ``.nodeship.json`` in ``project``."""
-    text = json.dumps(record.to_json(), indent=2, ensure_ascii=False) + "\n"
+    """Write ``record`` as ``.nodeship.json`` in ``project``.
+
+    Each overlay given as a local path is recorded by the rule of
+    ``nodeship.templates.overlay_record``, judged from ``project``.
+    """
+    overlays = [
+        entry
+        if isinstance(entry, RecordedOverlay)
+        else describe_overlay(Path(entry), project)
+        for entry in record.overlays
+    ]
+    data = record.to_json(overlays)
+    text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
     (project / ANSWERS_RECORD).write_text(text, encoding="utf-8")
 
 
@@ -130,7 +148,7 @@ def read_record(project: Path) -> ProjectRecord:
     return ProjectRecord(
         answers=data["answers"],
         source=_read_source(data, path),
-        overlays=tuple(str(item) for item in data.get("overlays", [])),
+        overlays=tuple(read_overlay(item, path) for item in data.get("overlays", [])),
         settings={str(k): str(v) for k, v in data.get("settings", {}).items()},
     )
 
