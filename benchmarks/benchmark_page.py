@@ -21,7 +21,7 @@ from typing import Any
 REPO = Path(__file__).resolve().parent.parent
 PAGE = REPO / "BENCHMARKS.md"
 # Sections in page order. A missing section is inserted at its place in this order.
-SECTION_NAMES = ("dockerfiles", "cli_speed", "verify_timings")
+SECTION_NAMES = ("dockerfiles", "cli_speed", "verify_timings", "runtimes")
 
 _PAGE_HEADER = """\
 # Benchmarks
@@ -32,7 +32,7 @@ the same run, or a median with its range, so a section compares like with like
 even on a loaded machine. Numbers from different sections or different machines
 are not comparable.
 
-Run every benchmark and rewrite this page (7 to 8 minutes on 2 cores), from the
+Run every benchmark and rewrite this page (about 11 minutes on 2 cores), from the
 repository root with nodeship installed (`pip install .`) or importable through
 `PYTHONPATH`:
 

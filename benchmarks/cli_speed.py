@@ -19,6 +19,7 @@ root, with nodeship and cookiecutter importable by the running interpreter.
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import statistics
 import subprocess
@@ -34,6 +35,8 @@ from benchmark_page import (
     verdict,
     write_section,
 )
+
+from nodeship.template_source import builtin_template_dir
 
 REPO = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
@@ -101,6 +104,28 @@ def target_rows(
     ]
 
 
+def display_path(path: str) -> str:
+    """Return ``path`` relative to the repository when it is inside it."""
+    resolved = Path(path).resolve()
+    if resolved.is_relative_to(REPO):
+        return resolved.relative_to(REPO).as_posix() + "/"
+    return str(resolved)
+
+
+def bytecode_note() -> str:
+    """Describe whether the timed processes may cache compiled bytecode."""
+    if os.environ.get("PYTHONDONTWRITEBYTECODE"):
+        return (
+            "`PYTHONDONTWRITEBYTECODE` was set, so every run compiled the modules "
+            "that had no up-to-date `.pyc` file (nodeship's, when it runs from a "
+            "source tree that was edited since its last compile)."
+        )
+    return (
+        "Python wrote bytecode caches, so the warm-up run compiled any module "
+        "without an up-to-date `.pyc` file and the timed runs did not."
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=15, help="timed runs per command")
@@ -118,7 +143,9 @@ def main() -> None:
         ("nodeship --help", [PYTHON, "-m", "nodeship", "--help"]),
         ("cookiecutter --help", [PYTHON, "-m", "cookiecutter", "--help"]),
     ]
-    template = str(REPO / "template")
+    # The folder `nodeship new` renders: the source tree's template/ when nodeship
+    # runs from a checkout, the packaged copy when it is installed.
+    template = str(builtin_template_dir())
     generation_group = [
         (
             "cookiecutter --no-input (baseline)",
@@ -155,10 +182,17 @@ def main() -> None:
         "- Every command runs as `python -m ...` with the same interpreter, from a "
         "new empty folder, with output discarded; the time is the wall time of the "
         "whole process.",
-        "- Both generation commands render `template/` without npm: cookiecutter "
-        "with the template's defaults and `install=no`, nodeship with `--yes "
-        "--no-install`, which also validates the answers and resolves the Node.js "
-        "version against its release table. Neither writes a lockfile.",
+        "- Both generation commands render the template folder that nodeship uses "
+        f"(`{display_path(template)}`) without npm: cookiecutter with the "
+        "template's defaults and `install=no`, nodeship with `--yes --no-install`, "
+        "which also reads the company config, validates the answers, resolves the "
+        "Node.js version against its release table and writes `.nodeship.json`. "
+        "Neither writes a lockfile.",
+        "- nodeship renders the built-in template straight from its folder, as "
+        "cookiecutter does, into a scratch folder beside the target that it then "
+        "renames. An overlay, `--set` or `--template` makes it render a composed "
+        "copy instead, which this benchmark does not time.",
+        f"- {bytecode_note()}",
     ]
     print("\n".join(lines))
     if not args.no_write:

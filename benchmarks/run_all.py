@@ -1,8 +1,9 @@
 """Run every benchmark in turn. Each one rewrites its own section of BENCHMARKS.md.
 
 Usage, from the repository root with nodeship importable, npm on PATH and a Docker
-engine running: ``python benchmarks/run_all.py``. Takes 7 to 8 minutes on a
-2-core machine, most of it in the two Docker benchmarks.
+engine running: ``python benchmarks/run_all.py``. Takes about 11 minutes on a
+2-core machine (the sum of the scripts' separate runs), most of it in the three
+Docker benchmarks.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 # In page order. Each script takes --no-write.
-SCRIPTS = ("dockerfiles.py", "cli_speed.py", "verify_timings.py")
+SCRIPTS = ("dockerfiles.py", "cli_speed.py", "verify_timings.py", "runtimes.py")
 
 
 def main() -> None:

@@ -39,7 +39,6 @@ from __future__ import annotations
 
 import os
 import re
-import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -132,8 +131,10 @@ def _unique_existing(paths: Iterable[Path]) -> list[Path]:
     seen: set[Path] = set()
     found = []
     for path in paths:
+        if not path.is_file():
+            continue
         resolved = path.resolve()
-        if resolved not in seen and path.is_file():
+        if resolved not in seen:
             seen.add(resolved)
             found.append(path)
     return found
@@ -191,6 +192,9 @@ def load_config(files: list[Path]) -> Config:
 
 
 def _read_toml(path: Path) -> dict[str, object]:
+    # Imported here, so a run that finds no config file never loads the parser.
+    import tomllib
+
     try:
         data: dict[str, object] = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as error:

@@ -20,8 +20,12 @@ from nodeship.errors import (
 )
 from nodeship.names import check_no_jinja
 from nodeship.questions import Answers
-from nodeship.templates.layers import compose_layers, resolve_settings
-from nodeship.templates.normalise import force_lf_output, keep_workflow_expressions
+from nodeship.template_source import builtin_template_dir
+from nodeship.templates.layers import (
+    compose_layers,
+    resolve_settings,
+    template_origins,
+)
 from nodeship.templates.record import (
     ANSWERS_RECORD,
     ProjectRecord,
@@ -29,7 +33,7 @@ from nodeship.templates.record import (
     builtin_source,
     write_record,
 )
-from nodeship.templates.variables import check_choices, check_variables
+from nodeship.templates.variables import check_choices, read_template_config
 
 logger = logging.getLogger(__name__)
 
@@ -96,6 +100,12 @@ def cookiecutter_context(answers: Answers, *, install: bool) -> dict[str, Any]:
         "updates": answers["updates"],
         # Records written before the package manager question existed lack it.
         "package_manager": answers.get("package_manager") or "npm",
+        # Records written before these questions existed lack them.
+        "runtime": answers.get("runtime") or "default",
+        "native_deps": answers.get("native_deps") or "no",
+        "init": answers.get("init") or "no",
+        "tz": answers.get("tz") or "",
+        "env_example": answers.get("env_example") or "no",
         "install": "yes" if install else "no",
         "labels": dict(answers.get("labels") or {}),
         "base_image_mirror": answers.get("base_image_mirror") or "",
@@ -173,12 +183,76 @@ def render_project(
     install: bool,
     scratch: Path,
 ) -> RenderedProject:
-    """Compose the layers in ``scratch``, check the variables, then render.
+    """Check the answers against the template, then render it below ``scratch``.
 
     Every check runs before cookiecutter writes a file, and everything is written
     below ``scratch``; the template and overlays are only read.
     """
     context = cookiecutter_context(answers, install=install)
+    if renders_in_place(template_dir, source, overlays, settings):
+        return _render_in_place(template_dir, source, context, scratch)
+    return _render_composed(
+        template_dir=template_dir,
+        source=source,
+        overlays=overlays,
+        settings=settings,
+        context=context,
+        scratch=scratch,
+    )
+
+
+def renders_in_place(
+    template_dir: Path,
+    source: TemplateSource,
+    overlays: Sequence[Path],
+    settings: Mapping[str, str],
+) -> bool:
+    """Return whether cookiecutter can render ``template_dir`` itself, uncopied.
+
+    Only the built-in template without overlays or ``--set`` values qualifies. It
+    ships with LF line endings, ``_new_lines`` set, its CI expressions inside raw
+    blocks and exactly nodeship's variables (tests/test_speed_path.py checks each),
+    so composing, normalising and checking a copy would change nothing.
+    """
+    return (
+        source.kind == "builtin"
+        and not overlays
+        and not settings
+        and template_dir.resolve() == builtin_template_dir().resolve()
+    )
+
+
+def _render_in_place(
+    template_dir: Path, source: TemplateSource, context: dict[str, Any], scratch: Path
+) -> RenderedProject:
+    """Render the built-in template from its own folder into ``scratch``."""
+    check_choices(read_template_config(template_dir), context, source.location)
+    _reject_jinja_in_values(context)
+    logger.debug(
+        "rendering template %s in place from %s", source.location, template_dir
+    )
+    with _no_bytecode_written():
+        project = _render(template_dir, context, scratch, name=source.location)
+    layers = template_origins(template_dir, source.label)
+    return RenderedProject(project, _output_origins(project, layers, context))
+
+
+def _render_composed(
+    *,
+    template_dir: Path,
+    source: TemplateSource,
+    overlays: Sequence[Path],
+    settings: Mapping[str, str],
+    context: dict[str, Any],
+    scratch: Path,
+) -> RenderedProject:
+    """Compose the layers in ``scratch``, check and normalise the copy, render it."""
+    from nodeship.templates.normalise import (
+        force_lf_output,
+        keep_workflow_expressions,
+    )
+    from nodeship.templates.variables import check_variables
+
     composed = compose_layers(
         base=template_dir,
         base_label=source.label,
@@ -187,6 +261,7 @@ def render_project(
         protected=context.keys(),
         confine_links=source.remote,
     )
+    logger.debug("rendering template %s composed in %s", source.location, composed.path)
     check_variables(
         template=composed.path,
         template_name=source.location,
@@ -198,6 +273,16 @@ def render_project(
     )
     check_choices(composed.config, context, source.location)
     context.update(resolve_settings(composed.extra_variables, settings))
+    _reject_jinja_in_values(context)
+    force_lf_output(composed.path)
+    keep_workflow_expressions(composed.path)
+    project = _render(composed.path, context, scratch, name=source.location)
+    origins = _output_origins(project, composed.origins, context)
+    return RenderedProject(project, origins)
+
+
+def _reject_jinja_in_values(context: Mapping[str, Any]) -> None:
+    """Raise when a value, or a key of a dict value, contains Jinja delimiters."""
     for key, value in context.items():
         if isinstance(value, dict):
             for label, text in value.items():
@@ -206,11 +291,21 @@ def render_project(
                 check_no_jinja(text, field=where, flag=f"the value of {label}")
         else:
             check_no_jinja(value, field=f"variable {key}", flag=f"the value of {key}")
-    force_lf_output(composed.path)
-    keep_workflow_expressions(composed.path)
-    project = _render(composed.path, context, scratch, name=source.location)
-    origins = _output_origins(project, composed.origins, context)
-    return RenderedProject(project, origins)
+
+
+@contextlib.contextmanager
+def _no_bytecode_written() -> Iterator[None]:
+    """Keep Python from writing ``__pycache__`` while cookiecutter imports modules.
+
+    cookiecutter imports the template's ``local_extensions.py``. Rendered in place,
+    its bytecode would otherwise land in the template folder, which stays unchanged.
+    """
+    previous = sys.dont_write_bytecode
+    sys.dont_write_bytecode = True
+    try:
+        yield
+    finally:
+        sys.dont_write_bytecode = previous
 
 
 @contextlib.contextmanager

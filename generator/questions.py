@@ -47,6 +47,27 @@ PACKAGE_MANAGERS = {
     "yarn": "yarn (Berry): yarn.lock, yarn install --immutable",
 }
 
+RUNTIMES = {
+    "default": "the official node:<version>-alpine image, with npm, yarn and corepack",
+    "slim": "alpine:<version> with only the node binary copied in: smaller, no npm",
+}
+SWITCHES = {"no": "no", "yes": "yes"}
+# Spellings of a yes/no answer; YAML and TOML booleans arrive as bool.
+_SWITCH_SPELLINGS = {
+    "yes": "yes",
+    "y": "yes",
+    "true": "yes",
+    "on": "yes",
+    "1": "yes",
+    "no": "no",
+    "n": "no",
+    "false": "no",
+    "off": "no",
+    "0": "no",
+}
+# An IANA time zone name: Area/Location segments, as in Europe/Berlin, or UTC.
+_TIME_ZONE = re.compile(r"^[A-Za-z][A-Za-z0-9_+-]*(?:/[A-Za-z0-9_+-]+){0,2}$")
+
 _SEMVER = re.compile(
     r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?$"
 )
@@ -92,7 +113,8 @@ class Question:
     default from earlier answers. ``applies`` says whether the question is asked at all
     for the answers so far (the port only for an api). ``required`` questions must be
     given explicitly in a run with no terminal unless --yes is passed. Questions that
-    are not ``prompted`` take their derived default in an interactive run too.
+    are not ``prompted`` take their derived default in an interactive run too. A
+    ``switch`` is a yes/no question whose flag alone means yes.
     """
 
     name: str
@@ -104,6 +126,7 @@ class Question:
     applies: Callable[[Answers], bool] = lambda answers: True
     required: bool = False
     prompted: bool = True
+    switch: bool = False
 
     @property
     def flag(self) -> str:
@@ -258,6 +281,48 @@ def _parse_updates(raw: object, answers: Answers, context: Context) -> str:
     return bot
 
 
+def _switch_parser(flag: str) -> Callable[[object, Answers, Context], str]:
+    def parse(raw: object, answers: Answers, context: Context) -> str:
+        if isinstance(raw, bool):
+            return "yes" if raw else "no"
+        text = _text(raw, flag).strip().lower()
+        if text in _SWITCH_SPELLINGS:
+            return _SWITCH_SPELLINGS[text]
+        raise InvalidInputError(
+            f"{flag} {text!r} is not yes or no",
+            hint=f"pass {flag} yes or {flag} no (true/false and on/off work too)",
+        )
+
+    return parse
+
+
+def _parse_tz(raw: object, answers: Answers, context: Context) -> str:
+    text = _text(raw, "--tz").strip()
+    if not text:
+        return ""
+    if not _TIME_ZONE.fullmatch(text) or ".." in text:
+        raise InvalidInputError(
+            f"--tz {text!r} is not a time zone name",
+            hint="pass an IANA name such as Europe/Berlin or UTC, or leave it empty",
+        )
+    known = _known_time_zones()
+    if known and text not in known:
+        raise InvalidInputError(
+            f"--tz {text!r} is not in the time zone database",
+            hint="pass an IANA name such as Europe/Berlin or America/New_York "
+            "(names are case-sensitive)",
+        )
+    return text
+
+
+def _known_time_zones() -> set[str]:
+    """Return the time zone names this machine knows; empty when it has no database."""
+    # Imported here: it scans the database, and only a --tz answer needs it.
+    import zoneinfo
+
+    return zoneinfo.available_timezones()
+
+
 def _is_api(answers: Answers) -> bool:
     return bool(answers.get("type") == "api")
 
@@ -391,6 +456,54 @@ QUESTIONS: tuple[Question, ...] = (
         ),
         default=lambda answers, context: "npm",
         choices=lambda answers, context: PACKAGE_MANAGERS,
+    ),
+    Question(
+        name="runtime",
+        prompt="Runtime image",
+        help="default: the node:<version>-alpine image; slim: alpine:<version> "
+        "with only the node binary and its libraries, no npm, yarn or corepack.",
+        parse=_choice_parser("--runtime", lambda answers, context: RUNTIMES),
+        default=lambda answers, context: "default",
+        choices=lambda answers, context: RUNTIMES,
+    ),
+    Question(
+        name="native_deps",
+        prompt="Build native modules (python3, make, g++ in the build stage)",
+        help="yes or no: install python3, make and g++ in the build stages for "
+        "packages that compile with node-gyp; never in the runtime image.",
+        parse=_switch_parser("--native-deps"),
+        default=lambda answers, context: "no",
+        choices=lambda answers, context: SWITCHES,
+        switch=True,
+    ),
+    Question(
+        name="init",
+        prompt="Run node under an init process (tini)",
+        help="yes or no: tini as PID 1, which reaps the zombies of child "
+        "processes and passes signals to node. For apps that spawn children.",
+        parse=_switch_parser("--init"),
+        default=lambda answers, context: "no",
+        choices=lambda answers, context: SWITCHES,
+        switch=True,
+    ),
+    Question(
+        name="tz",
+        prompt="Time zone of the container (empty: UTC)",
+        help="IANA time zone such as Europe/Berlin: sets TZ and installs tzdata "
+        "in the image. Empty: UTC, no tzdata.",
+        parse=_parse_tz,
+        default=lambda answers, context: "",
+    ),
+    Question(
+        name="env_example",
+        prompt="Add .env.example, loaded by compose from .env",
+        help="yes or no: a .env.example listing the settings, and compose.yaml "
+        "reading .env when it exists (api and worker).",
+        parse=_switch_parser("--env-example"),
+        default=lambda answers, context: "no",
+        choices=lambda answers, context: SWITCHES,
+        applies=lambda answers: answers.get("type") != "cli",
+        switch=True,
     ),
     Question(
         name="image",

@@ -17,6 +17,7 @@ UPDATES = "{{ cookiecutter.updates }}"
 INSTALL = "{{ cookiecutter.install }}"
 PROJECT_SLUG = "{{ cookiecutter.project_slug }}"
 PACKAGE_MANAGER = "{{ cookiecutter.package_manager }}"
+ENV_EXAMPLE = "{{ cookiecutter.env_example }}"
 
 API_ONLY_FILES = [
     "src/app.js",
@@ -100,7 +101,7 @@ NPM_OUTPUT_LINES_SHOWN = 20
 
 
 def remove_unused_files() -> None:
-    """Delete the files of the app type, CI provider and update bot not chosen."""
+    """Delete the files of the app type, CI, update bot and extras not chosen."""
     used = set(FILES_BY_APP_TYPE[APP_TYPE])
     if APP_TYPE == "api" and FRAMEWORK != "fastify":
         used.update(REQUEST_LOG_FILES)
@@ -112,6 +113,8 @@ def remove_unused_files() -> None:
 
     if PACKAGE_MANAGER != "yarn":
         Path(".yarnrc.yml").unlink()
+    if ENV_EXAMPLE != "yes":
+        Path(".env.example").unlink(missing_ok=True)
 
     if CI != "github":
         shutil.rmtree(".github/workflows")

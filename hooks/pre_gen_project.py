@@ -21,6 +21,11 @@ VARIABLES = {
     "ci": {{ cookiecutter.ci | jsonify }},
     "updates": {{ cookiecutter.updates | jsonify }},
     "package_manager": {{ cookiecutter.package_manager | jsonify }},
+    "runtime": {{ cookiecutter.runtime | jsonify }},
+    "native_deps": {{ cookiecutter.native_deps | jsonify }},
+    "init": {{ cookiecutter.init | jsonify }},
+    "tz": {{ cookiecutter.tz | jsonify }},
+    "env_example": {{ cookiecutter.env_example | jsonify }},
     "image": {{ cookiecutter.image | jsonify }},
 }
 

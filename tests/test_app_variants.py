@@ -36,7 +36,7 @@ VARIANTS = {
     "ts-cli": {"app_type": "cli", "language": "ts"},
 }
 API_FILES = ["src/app.js", "src/healthcheck.js", "src/server.js"]
-SERVICE_FILES = ["src/config.js", "src/logger.js", "src/shutdown.js", ".env.example"]
+SERVICE_FILES = ["src/config.js", "src/logger.js", "src/shutdown.js"]
 CLI_FILES = ["src/cli.js", "src/command.js", "test/cli.test.js", "test/command.test.js"]
 WORKER_FILES = ["src/job.js", "src/loop.js", "src/worker.js"]
 
@@ -279,7 +279,7 @@ def test_typescript_dockerfile(tmp_path: Path) -> None:
         "npm run build",
     ]
     copies = [item.arguments for item in runtime.find("COPY")]
-    assert "--from=build --chown=node:node /app/dist ./dist" in copies
+    assert "--from=build /app/dist ./dist" in copies
     assert not any(" src " in f" {copy} " for copy in copies)
     assert runtime.find("CMD")[0].arguments == (
         '["node", "--enable-source-maps", "dist/server.js"]'

@@ -143,3 +143,36 @@ def test_ctrl_c_exits_130_and_writes_nothing(workdir: Path, answered: int) -> No
     child.send(CTRL_C)
     assert finish(child) == 130
     assert listing(workdir) == []
+
+
+def test_runtime_and_extras_prompts(workdir: Path) -> None:
+    child = spawn(
+        workdir,
+        "--name",
+        "Orders",
+        "--description",
+        "x",
+        "--type",
+        "api",
+        "--port",
+        "8080",
+    )
+    answer_until(child, "Runtime image")
+    child.send(DOWN + ENTER)  # slim, the second choice
+    for prompt in ("Build native modules", "Run node under an init process"):
+        child.expect(re.escape(prompt))
+        child.send(DOWN + ENTER)  # yes
+    type_text(child, "Time zone", "Europe/Atlantis")
+    child.expect("not in the time zone database")
+    child.send(CLEAR_LINE + "Europe/Berlin" + ENTER)
+    answer_until(child, "Created ")
+    assert finish(child) == 0
+    answers = json.loads((workdir / "orders" / ".nodeship.json").read_text())["answers"]
+    picked = {key: answers[key] for key in ("runtime", "native_deps", "init", "tz")}
+    assert picked == {
+        "runtime": "slim",
+        "native_deps": "yes",
+        "init": "yes",
+        "tz": "Europe/Berlin",
+    }
+    assert "FROM alpine:" in (workdir / "orders" / "Dockerfile").read_text()

@@ -1,11 +1,15 @@
 """Run the full matrix of app variants: render, install, test, lint, build, verify.
 
 Usage: PYTHONPATH=<folder with nodeship> python -m tests.variants_matrix [--no-verify]
-[--only NAME ...]
+[--only NAME ...] [--apk-extras]
 
-Each combination of app type, api framework and language is rendered with GitHub
-CI, installed with `npm ci` from the lockfile the post-generation hook wrote, and
-run through `npm test`, `npm run lint`, hadolint, actionlint and check-jsonschema.
+Each combination of app type, api framework, language, runtime (default, slim) and
+package manager (npm, pnpm, yarn) is rendered with GitHub CI, installed with the
+manager's frozen install from the lockfile the post-generation hook wrote, and run
+through its test and lint scripts, hadolint, actionlint and check-jsonschema.
+--apk-extras adds --native-deps, --init and --tz to every combination; their
+`apk add` lines need Alpine's package servers, so the build fails on the offline
+stand-in base image.
 Unless --no-verify is given, `nodeship verify` then builds and checks its image on
 the Docker engine. The script prints one line per step and exits 1 when any step
 failed. The pytest suites cover a bounded subset of the same matrix.
@@ -25,31 +29,58 @@ from tests.template_support import render, run_tool
 
 FRAMEWORKS = ("fastify", "express", "http")
 LANGUAGES = ("js", "ts")
+RUNTIMES = ("default", "slim")
+MANAGERS = ("npm", "pnpm", "yarn")
+APK_EXTRAS = {"native_deps": "yes", "init": "yes", "tz": "Europe/Berlin"}
+# Each manager run through npx at the version pinned in the template, so no global
+# pnpm or Yarn is needed; the install fails when the lockfile is out of date.
+RUNNERS = {
+    "npm": ["npm"],
+    "pnpm": ["npx", "--yes", "pnpm@10.34.8"],
+    "yarn": ["npx", "--yes", "@yarnpkg/cli-dist@4.18.1"],
+}
+FROZEN_INSTALL = {
+    "npm": ["ci", "--no-audit", "--no-fund"],
+    "pnpm": ["install", "--frozen-lockfile"],
+    "yarn": ["install", "--immutable"],
+}
 
 
-def matrix() -> dict[str, dict[str, str]]:
-    """Return every combination, keyed by a name such as ``api-express-ts``."""
-    combinations: dict[str, dict[str, str]] = {}
+def _apps() -> dict[str, dict[str, str]]:
+    apps: dict[str, dict[str, str]] = {}
     for framework, language in itertools.product(FRAMEWORKS, LANGUAGES):
-        combinations[f"api-{framework}-{language}"] = {
+        apps[f"api-{framework}-{language}"] = {
             "app_type": "api",
             "framework": framework,
             "language": language,
         }
     for app_type, language in itertools.product(("worker", "cli"), LANGUAGES):
-        combinations[f"{app_type}-{language}"] = {
-            "app_type": app_type,
-            "language": language,
+        apps[f"{app_type}-{language}"] = {"app_type": app_type, "language": language}
+    return apps
+
+
+def matrix() -> dict[str, dict[str, str]]:
+    """Return every combination, keyed by a name like ``api-express-ts-slim-pnpm``."""
+    combinations: dict[str, dict[str, str]] = {}
+    for (app, variables), runtime, manager in itertools.product(
+        _apps().items(), RUNTIMES, MANAGERS
+    ):
+        name = f"{app}-{runtime}-{manager}"
+        combinations[name] = {
+            **variables,
+            "runtime": runtime,
+            "package_manager": manager,
         }
     return combinations
 
 
-def project_steps(verify: bool) -> list[tuple[str, list[str]]]:
+def project_steps(manager: str, verify: bool) -> list[tuple[str, list[str]]]:
     """Return (step name, command) pairs run in each rendered project, in order."""
+    run = RUNNERS[manager]
     steps = [
-        ("npm ci", ["npm", "ci", "--no-audit", "--no-fund"]),
-        ("npm test", ["npm", "test"]),
-        ("npm run lint", ["npm", "run", "lint"]),
+        (f"{manager} install", [*run, *FROZEN_INSTALL[manager]]),
+        ("test", [*run, "run", "test"]),
+        ("lint", [*run, "run", "lint"]),
         ("hadolint", ["hadolint", "Dockerfile"]),
         ("actionlint", ["actionlint", ".github/workflows/ci.yml"]),
         (
@@ -73,17 +104,17 @@ def run_combination(
     """Render one combination and run every step; return whether all passed."""
     project = render(folder / name, install="yes", ci="github", **variables)
     passed = True
-    for step, command in project_steps(verify):
+    for step, command in project_steps(variables["package_manager"], verify):
         started = time.monotonic()
         result = run_tool(command, cwd=project)
         seconds = time.monotonic() - started
         status = "pass" if result.returncode == 0 else "FAIL"
-        print(f"{name:22} {step:16} {status} ({seconds:.1f} s)", flush=True)
+        print(f"{name:30} {step:16} {status} ({seconds:.1f} s)", flush=True)
         if result.returncode != 0:
             passed = False
             output = (result.stdout + result.stderr).strip().splitlines()
             print("\n".join("    " + line for line in output[-30:]), flush=True)
-            if step == "npm ci":
+            if step.endswith(" install"):
                 return False
     return passed
 
@@ -96,9 +127,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--only", nargs="+", metavar="NAME", help="run only these combinations"
     )
+    parser.add_argument(
+        "--apk-extras",
+        action="store_true",
+        help="add --native-deps, --init and --tz (needs Alpine's package servers)",
+    )
     options = parser.parse_args(argv)
 
     combinations = matrix()
+    if options.apk_extras:
+        combinations = {name: {**v, **APK_EXTRAS} for name, v in combinations.items()}
     unknown = sorted(set(options.only or []) - set(combinations))
     if unknown:
         parser.error(f"unknown combinations {unknown}; valid: {list(combinations)}")
@@ -112,7 +150,7 @@ def main(argv: list[str] | None = None) -> int:
                     name, combinations[name], Path(scratch), not options.no_verify
                 )
             except (subprocess.SubprocessError, OSError) as error:
-                print(f"{name:22} failed: {error}", flush=True)
+                print(f"{name:30} failed: {error}", flush=True)
                 ok = False
             if not ok:
                 failed.append(name)

@@ -141,6 +141,16 @@ def _replace_image_references(
     return _image_reference(old).subn(new.base_image, text)
 
 
+def _replace_alpine_references(
+    text: str, old: ImageVersions, new: ImageVersions
+) -> tuple[str, int]:
+    """Replace ``alpine:<old>``, the final stage of a slim runtime, as a whole word."""
+    if old.alpine == new.alpine:
+        return text, 0
+    pattern = re.compile(rf"(?<![\w.-])alpine:{re.escape(old.alpine)}(?![\w.@-])")
+    return pattern.subn(f"alpine:{new.alpine}", text)
+
+
 def _edit_dockerfile(
     text: str, old: ImageVersions, new: ImageVersions
 ) -> tuple[str, list[str]]:
@@ -148,6 +158,9 @@ def _edit_dockerfile(
     text, count = _replace_image_references(text, old, new)
     if count:
         summary.append(f"{old.base_image} -> {new.base_image} ({_places(count)})")
+    text, count = _replace_alpine_references(text, old, new)
+    if count:
+        summary.append(f"alpine:{old.alpine} -> alpine:{new.alpine} ({_places(count)})")
 
     for label, old_value, new_value in (
         ("org.nodeship.node.version", old.node, new.node),

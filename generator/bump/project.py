@@ -1,7 +1,8 @@
 """Read the versions a generated project pins: base image, .nvmrc, package.json.
 
 A project qualifies when its Dockerfile pins ``node:<x.y.z>-alpine<a.b>`` in every
-FROM that names the node image, the last FROM is such a pin, all pins agree, and
+FROM that names the node image, the last FROM is such a pin (or ``alpine:<a.b>``
+on the same Alpine, for a slim runtime), all pins agree, and
 ``.nvmrc`` names the same Node.js version. These are the rules that the project's
 ``scripts/image-tag.js`` checks before it computes the image tag.
 """
@@ -38,6 +39,13 @@ _NODE_IMAGE = re.compile(rf"^{_NODE_REPOSITORY}(?:[:@]|$)")
 _PINNED_NODE_IMAGE = re.compile(
     rf"^{_NODE_REPOSITORY}:(?P<node>\d+\.\d+\.\d+)"
     r"-alpine(?P<alpine>\d+\.\d+)(?P<digest>@sha256:[0-9a-f]{64})?$"
+)
+# The official alpine image, pinned to major.minor: the final stage of a slim
+# runtime, which takes the node binary from a node stage.
+_PINNED_ALPINE_IMAGE = re.compile(
+    r"^(?:(?:docker\.io/)?(?:library/)?"
+    r"|[a-z0-9.-]+(?::\d+)?(?:/[a-z0-9._-]+)*/library/)"
+    r"alpine:(?P<alpine>\d+\.\d+)$"
 )
 _PIN_EXAMPLE = (
     "node:<major.minor.patch>-alpine<major.minor>, such as node:24.11.1-alpine3.22"
@@ -121,7 +129,8 @@ def find_base_image_pins(dockerfile: str, directory: Path) -> list[BaseImagePin]
     """Return the FROM lines that pin the node image, checking each one.
 
     FROM lines that name an earlier stage or an image other than node are
-    skipped, except that the last FROM must pin node, because it becomes the image.
+    skipped, except that the last FROM must pin node, because it becomes the image,
+    or pin ``alpine:<a.b>`` on the node image's Alpine (a slim runtime).
 
     Raises:
         InvalidInputError: a FROM names node without a full pin, uses a build
@@ -131,6 +140,7 @@ def find_base_image_pins(dockerfile: str, directory: Path) -> list[BaseImagePin]
     stage_names: set[str] = set()
     last_image = ""
     last_is_pin = False
+    last_alpine: str | None = None
     for line_number, line in enumerate(dockerfile.splitlines(), start=1):
         match = _FROM_LINE.match(line)
         if match is None:
@@ -138,6 +148,8 @@ def find_base_image_pins(dockerfile: str, directory: Path) -> list[BaseImagePin]
         image = match["image"]
         last_image = image
         last_is_pin = False
+        alpine_pin = _PINNED_ALPINE_IMAGE.match(image)
+        last_alpine = alpine_pin["alpine"] if alpine_pin else None
         names_earlier_stage = image.lower() in stage_names
         if match["stage"]:
             stage_names.add(match["stage"].lower())
@@ -170,13 +182,27 @@ def find_base_image_pins(dockerfile: str, directory: Path) -> list[BaseImagePin]
 
     if not pins:
         raise _not_a_project(directory, f"no FROM in its {DOCKERFILE} pins node")
-    if not last_is_pin:
+    if last_alpine is not None:
+        _check_slim_runtime(last_alpine, pins, directory)
+    elif not last_is_pin:
         raise InvalidInputError(
             f"the last FROM of {directory / DOCKERFILE} names {last_image!r}, but "
             "the image tag is read from it",
             hint=f"make the last stage start FROM {_PIN_EXAMPLE}",
         )
     return pins
+
+
+def _check_slim_runtime(alpine: str, pins: list[BaseImagePin], directory: Path) -> None:
+    """Raise unless a final ``FROM alpine:<a.b>`` matches the node image's Alpine."""
+    node_alpine = pins[-1].alpine
+    if alpine != node_alpine:
+        raise InvalidInputError(
+            f"the last FROM of {directory / DOCKERFILE} names alpine:{alpine}, but "
+            f"the node image on line {pins[-1].line_number} is built on Alpine "
+            f"{node_alpine}",
+            hint=f"make the last stage start FROM alpine:{node_alpine}",
+        )
 
 
 def _agreed_versions(pins: list[BaseImagePin], directory: Path) -> tuple[str, str]:

@@ -6,24 +6,47 @@ import logging
 import os
 import signal
 import sys
+from importlib import import_module
 from types import FrameType
 
 import click
 
 from nodeship import __version__
-from nodeship.cli.bump_command import bump
-from nodeship.cli.config_command import config
-from nodeship.cli.new_command import new
-from nodeship.cli.template_command import template
-from nodeship.cli.update_command import check, update
-from nodeship.cli.verify_command import verify
-from nodeship.cli.versions_command import versions
 from nodeship.errors import ExitCode, NodeshipError
 
 logger = logging.getLogger(__name__)
 
+# The module and attribute of each subcommand, as "module:attribute". A command's
+# module is imported only when that command runs or help lists it, so `nodeship new`
+# does not load the code of verify, bump and the others.
+SUBCOMMANDS = {
+    "bump": "nodeship.cli.bump_command:bump",
+    "check": "nodeship.cli.update_command:check",
+    "config": "nodeship.cli.config_command:config",
+    "new": "nodeship.cli.new_command:new",
+    "template": "nodeship.cli.template_command:template",
+    "update": "nodeship.cli.update_command:update",
+    "verify": "nodeship.cli.verify_command:verify",
+    "versions": "nodeship.cli.versions_command:versions",
+}
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+
+class LazyGroup(click.Group):
+    """A click group that imports each command in SUBCOMMANDS on first use."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*self.commands, *SUBCOMMANDS})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        command = self.commands.get(cmd_name)
+        if command is None and cmd_name in SUBCOMMANDS:
+            module_name, _, attribute = SUBCOMMANDS[cmd_name].partition(":")
+            command = getattr(import_module(module_name), attribute)
+            self.add_command(command, cmd_name)
+        return command
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "--version", prog_name="nodeship")
 @click.option(
     "-v", "--verbose", count=True, help="Show more detail; repeat for debug output."
@@ -39,16 +62,6 @@ def cli(verbose: int) -> None:
     logging.getLogger("cookiecutter").setLevel(
         logging.DEBUG if verbose >= 2 else logging.CRITICAL
     )
-
-
-cli.add_command(bump)
-cli.add_command(check)
-cli.add_command(config)
-cli.add_command(new)
-cli.add_command(template)
-cli.add_command(update)
-cli.add_command(verify)
-cli.add_command(versions)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Callable
 from datetime import date
@@ -18,15 +19,30 @@ if TYPE_CHECKING:
 
 
 def _question_options(command: Callable[..., Any]) -> Callable[..., Any]:
-    """Add one string option per question; parsing happens in the question model."""
+    """Add one string option per question; parsing happens in the question model.
+
+    A switch's flag takes an optional value: ``--init`` alone means ``--init yes``.
+    """
     for question in reversed(QUESTIONS):
-        command = click.option(
-            question.flag,
-            question.name,
-            default=None,
-            metavar="TEXT",
-            help=question.help,
-        )(command)
+        if question.switch:
+            option = click.option(
+                question.flag,
+                question.name,
+                default=None,
+                metavar="[yes|no]",
+                is_flag=False,
+                flag_value="yes",
+                help=question.help,
+            )
+        else:
+            option = click.option(
+                question.flag,
+                question.name,
+                default=None,
+                metavar="TEXT",
+                help=question.help,
+            )
+        command = option(command)
     return command
 
 
@@ -202,6 +218,8 @@ def _warn_nested_workflows(project: Path) -> None:
     import shutil
     import subprocess
 
+    if not _may_be_in_git_repository(project.parent):
+        return
     git = shutil.which("git")
     if git is None:
         return
@@ -222,6 +240,17 @@ def _warn_nested_workflows(project: Path) -> None:
         "working-directory, or generate with --ci none",
         err=True,
     )
+
+
+def _may_be_in_git_repository(folder: Path) -> bool:
+    """Return whether git could find a repository from ``folder``.
+
+    git finds one through ``$GIT_DIR`` or a ``.git`` entry in ``folder`` or one of
+    its parents. Without either, running git to ask would only cost time.
+    """
+    if os.environ.get("GIT_DIR"):
+        return True
+    return any((parent / ".git").exists() for parent in [folder, *folder.parents])
 
 
 def _reject_existing(directory: Path) -> None:
@@ -260,11 +289,14 @@ def _collect(
 ) -> dict[str, Any]:
     """Collect the answers from flags, files, company config and prompts."""
     from nodeship.answers import Preset, collect_answers
-    from nodeship.answers_file import load_answers_file
     from nodeship.questions import Context
     from nodeship.refresh import load_current_table
 
-    given: dict[str, object] = load_answers_file(answers_file) if answers_file else {}
+    given: dict[str, object] = {}
+    if answers_file:
+        from nodeship.answers_file import load_answers_file
+
+        given = load_answers_file(answers_file)
     given.update({key: value for key, value in flags.items() if value is not None})
     implicit = {"name": directory.name} if directory and directory.name else {}
     policy = config.node_policy

@@ -127,10 +127,20 @@ def resolve_settings(
     return values
 
 
-def _layer_files(root: Path, *, include_root: bool = False) -> list[str]:
+def template_origins(template: Path, label: str) -> dict[str, str]:
+    """Map each file of an uncomposed template to ``label``, as compose_layers does.
+
+    Links to folders are followed, as in the copy that compose_layers renders.
+    """
+    return {path: label for path in _layer_files(template, follow_links=True)}
+
+
+def _layer_files(
+    root: Path, *, include_root: bool = False, follow_links: bool = False
+) -> list[str]:
     """Return the files of a layer that reach the render, as POSIX paths."""
     files = []
-    for folder, subfolders, names in os.walk(root):
+    for folder, subfolders, names in os.walk(root, followlinks=follow_links):
         subfolders[:] = sorted(name for name in subfolders if name not in _IGNORED)
         for name in sorted(names):
             relative = (Path(folder) / name).relative_to(root)

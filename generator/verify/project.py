@@ -199,7 +199,7 @@ def _app_type_and_port(path: Path, dockerfile: Dockerfile) -> tuple[str, int | N
     """Return the app type and port from the answers record, else from EXPOSE.
 
     A project without the record is an api when its final stage exposes a port,
-    a cli when it sets an ENTRYPOINT instead, and a worker otherwise.
+    a cli when its ENTRYPOINT runs node, and a worker otherwise.
     """
     record_path = path / ANSWERS_RECORD
     exposed = dockerfile.exposed_ports()
@@ -211,8 +211,13 @@ def _app_type_and_port(path: Path, dockerfile: Dockerfile) -> tuple[str, int | N
         return app_type, int(port) if app_type == "api" and port else None
     if exposed:
         return "api", exposed[0]
-    final_keywords = {item.keyword for item in dockerfile.final_stage.instructions}
-    if "ENTRYPOINT" in final_keywords:
+    entrypoints = [
+        item.arguments
+        for item in dockerfile.final_stage.instructions
+        if item.keyword == "ENTRYPOINT"
+    ]
+    # An init process such as tini is an ENTRYPOINT too; a cli's runs node.
+    if entrypoints and '"node"' in entrypoints[-1]:
         return "cli", None
     return "worker", None
 

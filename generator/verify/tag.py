@@ -8,38 +8,32 @@ import re
 from nodeship.errors import InvalidInputError
 from nodeship.verify.dockerfile import parse_dockerfile
 
-# node:<major.minor.patch>-alpine<major.minor>, with an optional digest and an
-# optional prefix (docker.io/library/, or a Docker Hub mirror's host, optional port
-# and path followed by library/), as in the template's scripts/image-tag.js.
-_BASE_IMAGE = re.compile(
+# The official image's prefix: docker.io/library/, or a Docker Hub mirror's host,
+# optional port and path followed by library/, as in the template's
+# scripts/image-tag.js. Both patterns allow a digest.
+_OFFICIAL = (
     r"^(?:(?:docker\.io/)?(?:library/)?"
     r"|[a-z0-9.-]+(?::\d+)?(?:/[a-z0-9._-]+)*/library/)"
-    r"node:(?P<node>\d+\.\d+\.\d+)"
-    r"-alpine(?P<alpine>\d+\.\d+)(?:@sha256:[0-9a-f]{64})?$"
 )
+_DIGEST = r"(?:@sha256:[0-9a-f]{64})?$"
+_NODE_IMAGE = re.compile(
+    _OFFICIAL + r"node:(?P<node>\d+\.\d+\.\d+)-alpine(?P<alpine>\d+\.\d+)" + _DIGEST
+)
+# alpine:<major.minor>: the final stage of a slim runtime image.
+_ALPINE_IMAGE = re.compile(_OFFICIAL + r"alpine:(?P<alpine>\d+\.\d+)" + _DIGEST)
 # Docker's grammar for a tag: 1 to 128 characters, no leading '.' or '-'.
 _DOCKER_TAG = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
 
 
 def compute_image_tag(dockerfile_text: str, package_json_text: str) -> str:
-    """Return ``<alpine>-v<node>-<version>`` from the last FROM and package.json.
+    """Return ``<alpine>-v<node>-<version>`` from the FROM lines and package.json.
 
     Raises:
-        InvalidInputError: the last FROM is not ``node:<x.y.z>-alpine<a.b>``, the
-            package.json version is missing, or the result is not a valid Docker tag.
+        InvalidInputError: the FROM lines name no Node.js and Alpine version (see
+            ``image_versions``), the package.json version is missing, or the result
+            is not a valid Docker tag.
     """
-    try:
-        base_image = parse_dockerfile(dockerfile_text).final_stage.image
-    except ValueError as error:
-        raise InvalidInputError(str(error)) from error
-    match = _BASE_IMAGE.match(base_image)
-    if match is None:
-        raise InvalidInputError(
-            f"the last FROM in the Dockerfile names {base_image!r}, not "
-            "node:<major.minor.patch>-alpine<major.minor>",
-            hint="use a base image such as node:24.11.1-alpine3.22",
-        )
-
+    node, alpine = image_versions(dockerfile_text)
     try:
         version = json.loads(package_json_text).get("version")
     except (json.JSONDecodeError, AttributeError) as error:
@@ -51,7 +45,7 @@ def compute_image_tag(dockerfile_text: str, package_json_text: str) -> str:
             "package.json has no version", hint='add "version": "1.0.0" to it'
         )
 
-    tag = f"{match['alpine']}-v{match['node']}-{version}"
+    tag = f"{alpine}-v{node}-{version}"
     if not _DOCKER_TAG.match(tag):
         raise InvalidInputError(
             f"the image tag {tag!r} is invalid: a Docker tag has 1 to 128 characters "
@@ -59,3 +53,48 @@ def compute_image_tag(dockerfile_text: str, package_json_text: str) -> str:
             hint="remove semver build metadata ('+...') from the package.json version",
         )
     return tag
+
+
+def image_versions(dockerfile_text: str) -> tuple[str, str]:
+    """Return the Node.js and Alpine versions of the image the Dockerfile builds.
+
+    The last FROM names ``node:<x.y.z>-alpine<a.b>``, or ``alpine:<a.b>`` for a
+    slim runtime whose Node.js version is that of the last node image before it,
+    built on the same Alpine version.
+
+    Raises:
+        InvalidInputError: the FROM lines do not follow that rule.
+    """
+    try:
+        stages = parse_dockerfile(dockerfile_text).stages
+    except ValueError as error:
+        raise InvalidInputError(str(error)) from error
+    last = stages[-1].image
+    node_match = _NODE_IMAGE.match(last)
+    if node_match:
+        return node_match["node"], node_match["alpine"]
+    alpine_match = _ALPINE_IMAGE.match(last)
+    if alpine_match is None:
+        raise InvalidInputError(
+            f"the last FROM in the Dockerfile names {last!r}, not "
+            "node:<major.minor.patch>-alpine<major.minor> or alpine:<major.minor>",
+            hint="use a base image such as node:24.11.1-alpine3.22",
+        )
+    earlier = [_NODE_IMAGE.match(stage.image) for stage in stages[:-1]]
+    node_images = [match for match in earlier if match]
+    if not node_images:
+        raise InvalidInputError(
+            f"the last FROM in the Dockerfile names {last!r}, but no earlier FROM "
+            "names node:<major.minor.patch>-alpine<major.minor>",
+            hint="copy the node binary from a stage such as "
+            "FROM node:24.11.1-alpine3.22 AS deps",
+        )
+    node_image = node_images[-1]
+    if node_image["alpine"] != alpine_match["alpine"]:
+        raise InvalidInputError(
+            f"the last FROM in the Dockerfile names {last!r}, but the node image "
+            f"{node_image.string!r} is built on Alpine {node_image['alpine']}",
+            hint=f"use alpine:{node_image['alpine']}, or change both with "
+            "`nodeship bump`",
+        )
+    return node_image["node"], alpine_match["alpine"]

@@ -1,7 +1,8 @@
 // Prints the image tag <alpine>-v<node>-<version>, for example 3.22-v24.11.1-1.4.2.
 //
-// The Alpine and Node.js versions come from the last FROM of the Dockerfile,
-// which must match .nvmrc. The version comes from package.json.
+// The Alpine and Node.js versions come from the last FROM of the Dockerfile (for
+// a slim runtime on alpine:<version>, the Node.js version comes from the node
+// image before it), and must match .nvmrc. The version comes from package.json.
 //
 // Usage: node scripts/image-tag.js [--ref <git ref> | --git-tag <name>]
 //                                   [--github-output] [--dotenv <file>]
@@ -15,7 +16,7 @@
 //   --dotenv         Also write IMAGE_TAG=, IMAGE_NODE_VERSION=,
 //                    IMAGE_ALPINE_VERSION= and IMAGE_VERSION= lines to <file>,
 //                    for a GitLab CI dotenv report.
-//   --sync-nvmrc     Write the Node.js version of the Dockerfile's last FROM into
+//   --sync-nvmrc     Write the Node.js version of the Dockerfile's image into
 //                    .nvmrc, for example after a Dependabot base image update.
 import { appendFileSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -26,40 +27,76 @@ import { parseArgs } from 'node:util';
 export const DOCKER_TAG_PATTERN = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
 
 const FROM_LINE_PATTERN = /^\s*FROM\s+(.*)$/i;
-// node:<major.minor.patch>-alpine<major.minor>, optionally with a digest and a
-// registry prefix for the official image: docker.io/library/, or a Docker Hub
-// mirror's host, optional port and path followed by library/.
-const BASE_IMAGE_PATTERN = new RegExp(
-  '^(?:(?:docker\\.io/)?(?:library/)?|[a-z0-9.-]+(?::\\d+)?(?:/[a-z0-9._-]+)*/library/)' +
-    'node:(\\d+\\.\\d+\\.\\d+)-alpine(\\d+\\.\\d+)(?:@sha256:[0-9a-f]{64})?$',
+// The official image's prefix: docker.io/library/, or a Docker Hub mirror's host,
+// optional port and path followed by library/.
+const OFFICIAL_PREFIX =
+  '^(?:(?:docker\\.io/)?(?:library/)?|[a-z0-9.-]+(?::\\d+)?(?:/[a-z0-9._-]+)*/library/)';
+const DIGEST = '(?:@sha256:[0-9a-f]{64})?$';
+// node:<major.minor.patch>-alpine<major.minor>, optionally with a digest.
+const NODE_IMAGE_PATTERN = new RegExp(
+  `${OFFICIAL_PREFIX}node:(\\d+\\.\\d+\\.\\d+)-alpine(\\d+\\.\\d+)${DIGEST}`,
 );
+// alpine:<major.minor>, the final stage of a slim runtime image.
+const ALPINE_IMAGE_PATTERN = new RegExp(`${OFFICIAL_PREFIX}alpine:(\\d+\\.\\d+)${DIGEST}`);
+const EXPECTED =
+  'node:<major.minor.patch>-alpine<major.minor>, such as node:24.11.1-alpine3.22, ' +
+  'or alpine:<major.minor> after a node stage';
 
 /** Error whose message is shown to the user as is, without a stack trace. */
 export class ImageTagError extends Error {}
 
-/**
- * Returns the Node.js and Alpine versions of the last FROM in `dockerfileText`,
- * which is the stage that becomes the image.
- */
-export function parseBaseImage(dockerfileText) {
-  const fromLines = dockerfileText
+/** Returns the image named by each FROM line of `dockerfileText`, in order. */
+function fromImages(dockerfileText) {
+  return dockerfileText
     .split('\n')
     .map((line) => FROM_LINE_PATTERN.exec(line))
-    .filter((match) => match !== null);
-  if (fromLines.length === 0) {
+    .filter((match) => match !== null)
+    .map((match) => {
+      const words = match[1].trim().split(/\s+/);
+      return words.find((word) => !word.startsWith('--')) ?? '';
+    });
+}
+
+/**
+ * Returns the Node.js and Alpine versions of the image the Dockerfile builds.
+ *
+ * The last FROM is the stage that becomes the image. It names either the node
+ * image, which gives both versions, or alpine:<major.minor> for a slim runtime,
+ * whose Node.js version is that of the last node image before it. The two must
+ * be built on the same Alpine version.
+ */
+export function parseBaseImage(dockerfileText) {
+  const images = fromImages(dockerfileText);
+  if (images.length === 0) {
     throw new ImageTagError('The Dockerfile has no FROM instruction.');
   }
-
-  const words = fromLines.at(-1)[1].trim().split(/\s+/);
-  const image = words.find((word) => !word.startsWith('--')) ?? '';
-  const match = BASE_IMAGE_PATTERN.exec(image);
-  if (match === null) {
+  const last = images.at(-1);
+  const nodeMatch = NODE_IMAGE_PATTERN.exec(last);
+  if (nodeMatch !== null) {
+    return { node: nodeMatch[1], alpine: nodeMatch[2] };
+  }
+  const alpineMatch = ALPINE_IMAGE_PATTERN.exec(last);
+  if (alpineMatch === null) {
     throw new ImageTagError(
-      `The last FROM in the Dockerfile names '${image}', but it must name ` +
-        'node:<major.minor.patch>-alpine<major.minor>, such as node:24.11.1-alpine3.22.',
+      `The last FROM in the Dockerfile names '${last}', but it must name ${EXPECTED}.`,
     );
   }
-  return { node: match[1], alpine: match[2] };
+  const nodeImage = images.slice(0, -1).findLast((image) => NODE_IMAGE_PATTERN.test(image));
+  if (nodeImage === undefined) {
+    throw new ImageTagError(
+      `The last FROM in the Dockerfile names '${last}', but no earlier FROM names ` +
+        'node:<major.minor.patch>-alpine<major.minor> to take the node binary from.',
+    );
+  }
+  const [, node, nodeAlpine] = NODE_IMAGE_PATTERN.exec(nodeImage);
+  if (nodeAlpine !== alpineMatch[1]) {
+    throw new ImageTagError(
+      `The last FROM in the Dockerfile names '${last}', but the node image ` +
+        `'${nodeImage}' is built on Alpine ${nodeAlpine}. Use alpine:${nodeAlpine}, ` +
+        'or change both with `nodeship bump`.',
+    );
+  }
+  return { node, alpine: alpineMatch[1] };
 }
 
 /** Returns the Node.js version in an .nvmrc file, without one leading 'v'. */

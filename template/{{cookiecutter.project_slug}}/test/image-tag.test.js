@@ -79,6 +79,26 @@ test('parseBaseImage rejects other base images', () => {
   }
 });
 
+test('parseBaseImage reads a slim runtime on alpine after a node stage', () => {
+  const text =
+    'FROM node:24.11.1-alpine3.22 AS deps\nFROM node:24.11.1-alpine3.22 AS build\n' +
+    'FROM docker.io/library/alpine:3.22 AS runtime\n';
+  assert.deepEqual(parseBaseImage(text), { node: '24.11.1', alpine: '3.22' });
+});
+
+test('parseBaseImage rejects alpine on another Alpine than the node stage', () => {
+  const text = 'FROM node:24.11.1-alpine3.22 AS deps\nFROM alpine:3.23\n';
+  assert.throws(() => parseBaseImage(text), {
+    message: /node image 'node:24.11.1-alpine3.22' is built on Alpine 3.22/,
+  });
+});
+
+test('parseBaseImage rejects alpine without a node stage before it', () => {
+  assert.throws(() => parseBaseImage('FROM alpine:3.22\n'), {
+    message: /no earlier FROM names node:/,
+  });
+});
+
 test('parseBaseImage rejects a Dockerfile without FROM', () => {
   assert.throws(() => parseBaseImage('# FROM node:24.11.1-alpine3.22\n'), {
     message: 'The Dockerfile has no FROM instruction.',
