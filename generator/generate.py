@@ -57,7 +57,8 @@ class GenerateResult:
 
     ``origins`` maps each generated file (POSIX path relative to the project) to
     the layer it came from: ``builtin``, ``template``, an overlay's path, ``hook``
-    for files a hook created, or ``nodeship`` for the answers record.
+    for files a hook created, or ``nodeship`` for the answers record. ``warnings``
+    are about the recorded overlays, for the CLI to show.
     """
 
     path: Path
@@ -65,6 +66,7 @@ class GenerateResult:
     image_tag: str
     lockfile: bool
     origins: Mapping[str, str] = field(default_factory=dict)
+    warnings: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -160,7 +162,7 @@ def generate(
             overlays=tuple(str(overlay) for overlay in overlays),
             settings=settings,
         )
-        write_record(rendered.path, record)
+        warnings = write_record(rendered.path, record)
         lockfile = any((rendered.path / name).is_file() for name in LOCKFILES.values())
         if target.exists():
             raise TargetExistsError(
@@ -170,7 +172,9 @@ def generate(
         rendered.path.rename(target)
     logger.info("generated %s", target)
     origins = dict(sorted({**rendered.origins, ANSWERS_RECORD: RECORD_LAYER}.items()))
-    return GenerateResult(target, dict(answers), image_tag(answers), lockfile, origins)
+    return GenerateResult(
+        target, dict(answers), image_tag(answers), lockfile, origins, warnings
+    )
 
 
 def render_project(

@@ -67,6 +67,8 @@ _SWITCH_SPELLINGS = {
 }
 # An IANA time zone name: Area/Location segments, as in Europe/Berlin, or UTC.
 _TIME_ZONE = re.compile(r"^[A-Za-z][A-Za-z0-9_+-]*(?:/[A-Za-z0-9_+-]+){0,2}$")
+# Files in a zone database that are not zones of their own.
+_NOT_ZONES = frozenset({"localtime", "posixrules", "Factory"})
 
 _SEMVER = re.compile(
     r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?$"
@@ -285,12 +287,19 @@ def _switch_parser(flag: str) -> Callable[[object, Answers, Context], str]:
     def parse(raw: object, answers: Answers, context: Context) -> str:
         if isinstance(raw, bool):
             return "yes" if raw else "no"
-        text = _text(raw, flag).strip().lower()
+        if isinstance(raw, float) or not isinstance(raw, (str, int)):
+            raise InvalidInputError(
+                f"{flag} must be yes or no, not {type(raw).__name__} {raw!r}",
+                hint=f"write {flag.lstrip('-')}: yes or {flag.lstrip('-')}: no",
+            )
+        text = str(raw).strip().lower()
         if text in _SWITCH_SPELLINGS:
             return _SWITCH_SPELLINGS[text]
         raise InvalidInputError(
             f"{flag} {text!r} is not yes or no",
-            hint=f"pass {flag} yes or {flag} no (true/false and on/off work too)",
+            hint=f"pass {flag} yes or {flag} no (true/false and on/off work too). "
+            f"{flag} alone means yes when the folder comes first: "
+            f"nodeship new DIR {flag}",
         )
 
     return parse
@@ -305,8 +314,8 @@ def _parse_tz(raw: object, answers: Answers, context: Context) -> str:
             f"--tz {text!r} is not a time zone name",
             hint="pass an IANA name such as Europe/Berlin or UTC, or leave it empty",
         )
-    known = _known_time_zones()
-    if known and text not in known:
+    known = _known_time_zones() - _NOT_ZONES
+    if text in _NOT_ZONES or (known and text not in known):
         raise InvalidInputError(
             f"--tz {text!r} is not in the time zone database",
             hint="pass an IANA name such as Europe/Berlin or America/New_York "

@@ -9,7 +9,8 @@ versions are nodeship's versions, and only the installed one is available: both
 renders use today's built-in template, so an update of a built-in project applies
 answer changes only. Folder and zip templates have no older versions either and
 behave the same way. An overlay recorded with a git URL moves from its recorded
-commit to the newest commit of its branch in the same merge.
+commit to the newest commit of its branch in the same merge, and an overlay in the
+project's own repository from its recorded commit to HEAD.
 """
 
 from __future__ import annotations
@@ -72,7 +73,11 @@ class ProjectBehindError(NodeshipError):
 
 @dataclass(frozen=True)
 class UpdateResult:
-    """The versions before and after an update, and the files it changed."""
+    """The versions before and after an update, and the files it changed.
+
+    ``warnings`` name what the update left out, such as an overlay's uncommitted
+    changes.
+    """
 
     path: Path
     old: TemplateSource
@@ -81,6 +86,7 @@ class UpdateResult:
     changed_answers: Mapping[str, tuple[object, object]]
     files: MergeResult
     notes: tuple[str, ...]
+    warnings: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -176,9 +182,10 @@ def update_project(
     if "package.json" in touched:
         # Both renders skip npm, so the merge never changes package-lock.json.
         notes = (*notes, "package.json changed; run `npm install` to update the lock")
+    warnings = tuple(warning for layer in layers for warning in layer.warnings)
     logger.info("updated %s to %s", project, new.source.version)
     return UpdateResult(
-        project, record.source, new.source, answers, changed, files, notes
+        project, record.source, new.source, answers, changed, files, notes, warnings
     )
 
 
@@ -286,12 +293,15 @@ def _overlays(record: ProjectRecord) -> list[RecordedOverlay]:
 def _overlay_notes(layers: Sequence[OverlayVersions]) -> list[str]:
     notes = []
     for layer in layers:
-        old, new = layer.recorded.commit, layer.updated.commit
-        if old and new and old != new:
-            notes.append(
-                f"overlay {layer.recorded.git} folder {layer.recorded.folder or '.'} "
-                f"moved from {old[:12]} to {new[:12]}"
-            )
+        overlay = layer.recorded
+        old, new = overlay.commit, layer.updated.commit
+        if not old or not new or old == new:
+            continue
+        if overlay.git is not None:
+            name = f"{overlay.git} folder {overlay.folder or '.'}"
+        else:
+            name = str(overlay.path)
+        notes.append(f"overlay {name} moved from {old[:12]} to {new[:12]}")
     return notes
 
 

@@ -313,3 +313,36 @@ def test_slim_renovate_leaves_alpine_alone(tmp_path: Path) -> None:
         ["check-jsonschema", "--builtin-schema", "vendor.renovate", "renovate.json"],
         cwd=project,
     )
+
+
+@pytest.mark.parametrize(
+    ("froms", "message"),
+    [
+        (["node:24.11.1-alpine3.22 AS deps", "alpine:3.23"], "built on Alpine 3.22"),
+        (["alpine:3.22"], "no earlier FROM"),
+        (["node:24.10.0-alpine3.22 AS deps", "alpine:3.22"], None),
+        (
+            ["node:24.10.0-alpine3.22 AS deps", "node:24.11.1-alpine3.22"],
+            "different node images",
+        ),
+    ],
+)
+def test_tag_rejects_froms_out_of_step(froms: list[str], message: str | None) -> None:
+    dockerfile = "".join(f"FROM {line}\n" for line in froms)
+    package = '{"version": "1.0.0"}'
+    if message is None:
+        assert compute_image_tag(dockerfile, package) == "3.22-v24.10.0-1.0.0"
+        return
+    with pytest.raises(InvalidInputError, match=message):
+        compute_image_tag(dockerfile, package)
+
+
+def test_slim_bots_match_the_mirrored_alpine(tmp_path: Path) -> None:
+    mirror = "mirror.acme.test/hub"
+    project = render(
+        tmp_path, runtime="slim", updates="renovate", base_image_mirror=mirror
+    )
+    rules = json.loads((project / "renovate.json").read_text())["packageRules"]
+    names = [rule.get("matchDepNames") for rule in rules]
+    assert ["alpine", f"{mirror}/library/alpine"] in names
+    assert ["node", f"{mirror}/library/node"] in names

@@ -120,11 +120,22 @@ def test_tag_script_reads_last_from(tag_project: Path) -> None:
     replace_in(
         tag_project / "Dockerfile",
         "FROM node:24.11.1-alpine3.22 AS deps",
-        "FROM node:22.1.0-alpine3.20 AS deps",
+        "FROM golang:1.23-alpine3.20 AS tools\nFROM node:24.11.1-alpine3.22 AS deps",
     )
     code, stdout, stderr = run_image_tag(tag_project)
     assert code == 0, stderr
     assert stdout == f"{EXPECTED_TAG}\n"
+
+
+def test_tag_script_rejects_node_stages_that_differ(tag_project: Path) -> None:
+    replace_in(
+        tag_project / "Dockerfile",
+        "FROM node:24.11.1-alpine3.22 AS deps",
+        "FROM node:22.1.0-alpine3.20 AS deps",
+    )
+    code, _, stderr = run_image_tag(tag_project)
+    assert code == 1
+    assert "name different node images" in stderr
 
 
 def test_tag_script_rejects_empty_version(tag_project: Path) -> None:

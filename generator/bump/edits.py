@@ -267,6 +267,9 @@ def _edit_readme(
     text, count = _replace_image_references(text, old, new)
     if count:
         summary.append(f"{old.base_image} -> {new.base_image} ({_places(count)})")
+    text, count = _replace_alpine_references(text, old, new)
+    if count:
+        summary.append(f"alpine:{old.alpine} -> alpine:{new.alpine} ({_places(count)})")
     if old.node != new.node:
         # The sentence nodeship new writes: Use the Node.js version in `.nvmrc` (X).
         pattern = re.compile(rf"(`\.nvmrc` \(){re.escape(old.node)}(\))")

@@ -62,7 +62,9 @@ def _question_options(command: Callable[..., Any]) -> Callable[..., Any]:
     help="Take defaults for everything not given; never prompt.",
 )
 @click.option(
-    "--no-install", is_flag=True, help="Skip creating package-lock.json with npm."
+    "--no-install",
+    is_flag=True,
+    help="Skip creating the lockfile with the package manager.",
 )
 @click.option(
     "--config",
@@ -180,6 +182,8 @@ def new(
             overlays=overlays,
             settings=set_values,
         )
+    for warning in result.warnings:
+        click.echo(f"warning: {warning}", err=True)
     if result.answers.get("ci") == "github":
         _warn_nested_workflows(result.path)
     if verify_image:
@@ -351,7 +355,13 @@ def _render_result(result: Any, as_json: bool, explain: bool) -> None:
         return
     click.echo(f"Created {answers['name']} in {result.path}")
     click.echo(f"  npm package  {answers['package_name']}")
-    click.echo(f"  base image   node:{answers['node']}-alpine{answers['alpine']}")
+    if answers.get("runtime") == "slim":
+        click.echo(
+            f"  base image   alpine:{answers['alpine']}, with node from "
+            f"node:{answers['node']}-alpine{answers['alpine']}"
+        )
+    else:
+        click.echo(f"  base image   node:{answers['node']}-alpine{answers['alpine']}")
     click.echo(f"  image tag    {result.image_tag}")
     click.echo("Next:")
     click.echo(f"  cd {result.path}")

@@ -97,6 +97,7 @@ def _render_update(result: Any, as_json: bool) -> None:
             },
             **groups,
             "notes": list(result.notes),
+            "warnings": list(result.warnings),
         }
         click.echo(json.dumps(payload, indent=2, ensure_ascii=False))
         return
@@ -119,6 +120,8 @@ def _render_update(result: Any, as_json: bool) -> None:
         click.echo("  no file changed")
     for note in result.notes:
         click.echo(f"note: {note}", err=True)
+    for warning in result.warnings:
+        click.echo(f"warning: {warning}", err=True)
     click.echo("Review with `git diff`, then commit.")
 
 
@@ -140,7 +143,8 @@ def check(*, directory: Path, ref: str | None, as_json: bool) -> None:
     """Exit non-zero when DIRECTORY (default: .) is behind its template.
 
     For CI: exits 0 when the project records the template's newest version tag
-    (or --ref) and the newest commit of each git overlay's branch, and 10 when it
+    (or --ref), the newest commit of each git overlay's branch and, for an overlay
+    in the project's repository, its folder as committed at HEAD; exits 10 when it
     is behind. Exits 2 when a recorded overlay cannot be found or fetched.
     `nodeship update` brings the project up to date.
     """
@@ -177,12 +181,18 @@ def check(*, directory: Path, ref: str | None, as_json: bool) -> None:
                 f"behind its template: it records {result.recorded}, the newest "
                 f"is {result.latest}"
             )
-        reasons.extend(
-            f"behind overlay {status.overlay.label}, whose branch "
-            f"{status.overlay.ref} is now at {status.latest}"
-            for status in behind
-        )
+        reasons.extend(_overlay_behind(status) for status in behind)
         raise ProjectBehindError(
             f"{result.path} is " + "; ".join(reasons),
             hint=f"run `nodeship update {result.path}`",
         )
+
+
+def _overlay_behind(status: Any) -> str:
+    overlay = status.overlay
+    if overlay.git is not None:
+        return (
+            f"behind overlay {overlay.label}, whose branch {overlay.ref} is now at "
+            f"{status.latest}"
+        )
+    return f"behind overlay {overlay.label}, whose folder differs at {status.latest}"

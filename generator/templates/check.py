@@ -169,6 +169,23 @@ def _unreachable_outcomes(covering: CoveringSet) -> list[CheckOutcome]:
     ]
 
 
+# Files checked against check-jsonschema's built-in schemas, when a variant has them.
+_SCHEMAS = {
+    # --data-transform reads GitLab's !reference tags, which plain YAML rejects, and
+    # --regex-variant matches nodeship's own GitLab CI schema test.
+    ".gitlab-ci.yml": [
+        "vendor.gitlab-ci",
+        "--data-transform",
+        "gitlab-ci",
+        "--regex-variant",
+        "nonunicode",
+    ],
+    ".github/dependabot.yml": ["vendor.dependabot"],
+    "renovate.json": ["vendor.renovate"],
+    "compose.yaml": ["vendor.compose-spec"],
+}
+
+
 def _check_render(project: Path, variant: str, npm: bool) -> list[CheckOutcome]:
     outcomes = [_leftovers(project, variant)]
     workflows = sorted(
@@ -187,25 +204,10 @@ def _check_render(project: Path, variant: str, npm: bool) -> list[CheckOutcome]:
                 ["--builtin-schema", "vendor.github-workflows", *workflows],
             )
         )
-    if (project / ".gitlab-ci.yml").is_file():
-        outcomes.append(
-            _tool(
-                project,
-                variant,
-                "check-jsonschema",
-                [
-                    "--builtin-schema",
-                    "vendor.gitlab-ci",
-                    # Reads GitLab's !reference tags, which plain YAML rejects.
-                    "--data-transform",
-                    "gitlab-ci",
-                    # The same options as nodeship's own GitLab CI schema test.
-                    "--regex-variant",
-                    "nonunicode",
-                    ".gitlab-ci.yml",
-                ],
-            )
-        )
+    for name, schema_args in _SCHEMAS.items():
+        if (project / name).is_file():
+            args = ["--builtin-schema", *schema_args, name]
+            outcomes.append(_tool(project, variant, "check-jsonschema", args))
     if (project / "Dockerfile").is_file():
         outcomes.append(_tool(project, variant, "hadolint", ["Dockerfile"]))
         outcomes.append(_dockerfile_order(project, variant))

@@ -76,6 +76,7 @@ def compose_layers(
     """
     if confine_links:
         _reject_outside_links(base)
+    _reject_broken_links(base)
     ignore = shutil.ignore_patterns(*_IGNORED)
     shutil.copytree(base, into, symlinks=False, ignore=ignore)
     config = read_template_config(into)
@@ -228,6 +229,24 @@ def _overlay_variable(
         f"{source}: variable {name!r} has default {value!r}",
         hint="give a text default, or a non-empty list of text choices",
     )
+
+
+def _reject_broken_links(root: Path) -> None:
+    """Raise when a symbolic link in the template points at nothing.
+
+    A template copied with ``cp -r`` from nodeship's source tree has such a link:
+    ``hooks`` points at ``../hooks``, which the copy lacks.
+    """
+    for folder, subfolders, names in os.walk(root):
+        for name in [*subfolders, *names]:
+            path = Path(folder) / name
+            if path.is_symlink() and not path.exists():
+                raise TemplateSourceError(
+                    f"template file {path.relative_to(root)} in {root} is a link to "
+                    f"{os.readlink(path)}, which does not exist",
+                    hint="copy the template with `nodeship template init DIR`, or "
+                    "replace the link with what it should point at",
+                )
 
 
 def _reject_outside_links(root: Path) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,6 +17,8 @@ from nodeship.templates.overlay_record import (
     describe_overlay,
     read_overlay,
 )
+
+logger = logging.getLogger(__name__)
 
 ANSWERS_RECORD = ".nodeship.json"
 BUILTIN = "builtin"
@@ -103,21 +106,28 @@ class ProjectRecord:
         }
 
 
-def write_record(project: Path, record: ProjectRecord) -> None:
+def write_record(project: Path, record: ProjectRecord) -> tuple[str, ...]:
     """Write ``record`` as ``.nodeship.json`` in ``project``.
 
     Each overlay given as a local path is recorded by the rule of
-    ``nodeship.templates.overlay_record``, judged from ``project``.
+    ``nodeship.templates.overlay_record``, judged from ``project``. Returns the
+    warnings of that rule, such as an overlay commit that was never pushed.
     """
-    overlays = [
-        entry
-        if isinstance(entry, RecordedOverlay)
-        else describe_overlay(Path(entry), project)
-        for entry in record.overlays
-    ]
+    overlays = []
+    warnings: list[str] = []
+    for entry in record.overlays:
+        if isinstance(entry, RecordedOverlay):
+            overlays.append(entry)
+            continue
+        described = describe_overlay(Path(entry), project)
+        overlays.append(described.overlay)
+        warnings.extend(described.warnings)
     data = record.to_json(overlays)
     text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
     (project / ANSWERS_RECORD).write_text(text, encoding="utf-8")
+    for warning in warnings:
+        logger.info("record warning: %s", warning)
+    return tuple(warnings)
 
 
 def read_record(project: Path) -> ProjectRecord:

@@ -1,11 +1,13 @@
 """Choose the answers ``nodeship template check`` renders: a covering set.
 
 Every choice of every question in ``nodeship.questions`` that declares choices
-appears in at least one variant, and a question whose default is a bool counts as
-two choices. The set is built greedily, one variant at a time, so it grows with
-the number of choices instead of their product, but it is not always the smallest
-possible. A question added to the model is covered as soon as its choices are
-declared there.
+appears in at least one variant, a question whose default is a bool counts as two
+choices, and the free-text questions in FREE_TEXT_SAMPLES count each sample as a
+choice. Combinations of choices are not covered: a line that renders only for slim
+and api together may never be rendered. The set is built greedily, one variant at
+a time, so it grows with the number of choices instead of their product, but it is
+not always the smallest possible. A question added to the model is covered as soon
+as its choices are declared there.
 """
 
 from __future__ import annotations
@@ -22,6 +24,9 @@ logger = logging.getLogger(__name__)
 # Their choices come from the release table, and the template only writes the
 # chosen versions into FROM lines and .nvmrc, so each variant takes the default.
 NOT_COVERED = frozenset({"node", "alpine"})
+# Free-text questions whose empty and non-empty answers render different lines:
+# each sample counts as one choice.
+FREE_TEXT_SAMPLES: Mapping[str, Sequence[str]] = {"tz": ("", "Europe/Berlin")}
 
 Choice = tuple[str, object]
 """A question name and one of its choices."""
@@ -101,6 +106,8 @@ def _options(
         return None
     if question.choices is not None:
         return list(question.choices(answers, context))
+    if question.name in FREE_TEXT_SAMPLES:
+        return list(FREE_TEXT_SAMPLES[question.name])
     if isinstance(question.default(answers, context), bool):
         return [True, False]
     return None

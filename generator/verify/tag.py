@@ -69,6 +69,14 @@ def image_versions(dockerfile_text: str) -> tuple[str, str]:
         stages = parse_dockerfile(dockerfile_text).stages
     except ValueError as error:
         raise InvalidInputError(str(error)) from error
+    node_images = [m for m in (_NODE_IMAGE.match(s.image) for s in stages) if m]
+    distinct = {(match["node"], match["alpine"]) for match in node_images}
+    if len(distinct) > 1:
+        named = ", ".join(match.string for match in node_images)
+        raise InvalidInputError(
+            f"the FROM lines of the Dockerfile name different node images ({named})",
+            hint="make every FROM name the same node:<version>-alpine<alpine>",
+        )
     last = stages[-1].image
     node_match = _NODE_IMAGE.match(last)
     if node_match:
@@ -80,8 +88,6 @@ def image_versions(dockerfile_text: str) -> tuple[str, str]:
             "node:<major.minor.patch>-alpine<major.minor> or alpine:<major.minor>",
             hint="use a base image such as node:24.11.1-alpine3.22",
         )
-    earlier = [_NODE_IMAGE.match(stage.image) for stage in stages[:-1]]
-    node_images = [match for match in earlier if match]
     if not node_images:
         raise InvalidInputError(
             f"the last FROM in the Dockerfile names {last!r}, but no earlier FROM "
@@ -94,7 +100,6 @@ def image_versions(dockerfile_text: str) -> tuple[str, str]:
         raise InvalidInputError(
             f"the last FROM in the Dockerfile names {last!r}, but the node image "
             f"{node_image.string!r} is built on Alpine {node_image['alpine']}",
-            hint=f"use alpine:{node_image['alpine']}, or change both with "
-            "`nodeship bump`",
+            hint=f"make the last stage start FROM alpine:{node_image['alpine']}",
         )
     return node_image["node"], alpine_match["alpine"]

@@ -62,18 +62,26 @@ function fromImages(dockerfileText) {
  *
  * The last FROM is the stage that becomes the image. It names either the node
  * image, which gives both versions, or alpine:<major.minor> for a slim runtime,
- * whose Node.js version is that of the last node image before it. The two must
- * be built on the same Alpine version.
+ * whose Node.js version is that of the node image before it. The two must be
+ * built on the same Alpine version, and every node image named must be the same.
  */
 export function parseBaseImage(dockerfileText) {
   const images = fromImages(dockerfileText);
   if (images.length === 0) {
     throw new ImageTagError('The Dockerfile has no FROM instruction.');
   }
+  const nodeImages = images.filter((image) => NODE_IMAGE_PATTERN.test(image));
+  const distinct = [...new Set(nodeImages.map((image) => versionsOf(image).join('-alpine')))];
+  if (distinct.length > 1) {
+    throw new ImageTagError(
+      `The FROM lines of the Dockerfile name different node images (${nodeImages.join(', ')}). ` +
+        'Make every FROM name the same node:<version>-alpine<alpine>.',
+    );
+  }
   const last = images.at(-1);
-  const nodeMatch = NODE_IMAGE_PATTERN.exec(last);
-  if (nodeMatch !== null) {
-    return { node: nodeMatch[1], alpine: nodeMatch[2] };
+  if (NODE_IMAGE_PATTERN.test(last)) {
+    const [node, alpine] = versionsOf(last);
+    return { node, alpine };
   }
   const alpineMatch = ALPINE_IMAGE_PATTERN.exec(last);
   if (alpineMatch === null) {
@@ -81,22 +89,27 @@ export function parseBaseImage(dockerfileText) {
       `The last FROM in the Dockerfile names '${last}', but it must name ${EXPECTED}.`,
     );
   }
-  const nodeImage = images.slice(0, -1).findLast((image) => NODE_IMAGE_PATTERN.test(image));
-  if (nodeImage === undefined) {
+  if (nodeImages.length === 0) {
     throw new ImageTagError(
       `The last FROM in the Dockerfile names '${last}', but no earlier FROM names ` +
         'node:<major.minor.patch>-alpine<major.minor> to take the node binary from.',
     );
   }
-  const [, node, nodeAlpine] = NODE_IMAGE_PATTERN.exec(nodeImage);
+  const [node, nodeAlpine] = versionsOf(nodeImages.at(-1));
   if (nodeAlpine !== alpineMatch[1]) {
     throw new ImageTagError(
       `The last FROM in the Dockerfile names '${last}', but the node image ` +
-        `'${nodeImage}' is built on Alpine ${nodeAlpine}. Use alpine:${nodeAlpine}, ` +
-        'or change both with `nodeship bump`.',
+        `'${nodeImages.at(-1)}' is built on Alpine ${nodeAlpine}. ` +
+        `Make the last stage start FROM alpine:${nodeAlpine}.`,
     );
   }
   return { node, alpine: alpineMatch[1] };
+}
+
+/** Returns [node, alpine] of a reference that matches NODE_IMAGE_PATTERN. */
+function versionsOf(nodeImage) {
+  const [, node, alpine] = NODE_IMAGE_PATTERN.exec(nodeImage);
+  return [node, alpine];
 }
 
 /** Returns the Node.js version in an .nvmrc file, without one leading 'v'. */

@@ -37,7 +37,7 @@ function inputs(overrides = {}) {
 }
 
 test('parseBaseImage reads the last FROM', () => {
-  const text = 'FROM node:22.1.0-alpine3.20 AS build\nFROM node:24.11.1-alpine3.22\n';
+  const text = 'FROM golang:1.23-alpine3.22 AS tools\nFROM node:24.11.1-alpine3.22\n';
   assert.deepEqual(parseBaseImage(text), { node: '24.11.1', alpine: '3.22' });
 });
 
@@ -89,7 +89,7 @@ test('parseBaseImage reads a slim runtime on alpine after a node stage', () => {
 test('parseBaseImage rejects alpine on another Alpine than the node stage', () => {
   const text = 'FROM node:24.11.1-alpine3.22 AS deps\nFROM alpine:3.23\n';
   assert.throws(() => parseBaseImage(text), {
-    message: /node image 'node:24.11.1-alpine3.22' is built on Alpine 3.22/,
+    message: /node image 'node:24.11.1-alpine3.22' is built on Alpine 3.22\. Make the last/,
   });
 });
 
@@ -97,6 +97,11 @@ test('parseBaseImage rejects alpine without a node stage before it', () => {
   assert.throws(() => parseBaseImage('FROM alpine:3.22\n'), {
     message: /no earlier FROM names node:/,
   });
+});
+
+test('parseBaseImage rejects node stages that disagree', () => {
+  const text = 'FROM node:24.10.0-alpine3.22 AS deps\nFROM node:24.11.1-alpine3.22\n';
+  assert.throws(() => parseBaseImage(text), { message: /name different node images/ });
 });
 
 test('parseBaseImage rejects a Dockerfile without FROM', () => {
