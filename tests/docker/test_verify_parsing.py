@@ -44,8 +44,14 @@ CMD ["node", "src/server.js"]
 
 
 def test_image_tag_from_last_from() -> None:
-    dockerfile = "FROM node:20.1.0-alpine3.19 AS a\nFROM node:24.11.1-alpine3.22\n"
+    dockerfile = "FROM golang:1.23-alpine3.19 AS a\nFROM node:24.11.1-alpine3.22\n"
     assert compute_image_tag(dockerfile, PACKAGE_JSON) == "3.22-v24.11.1-1.4.2"
+
+
+def test_image_tag_rejects_node_stages_that_differ() -> None:
+    dockerfile = "FROM node:20.1.0-alpine3.19 AS a\nFROM node:24.11.1-alpine3.22\n"
+    with pytest.raises(InvalidInputError, match="different node images"):
+        compute_image_tag(dockerfile, PACKAGE_JSON)
 
 
 def test_image_tag_accepts_registry_prefix_and_digest() -> None:

