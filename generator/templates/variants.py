@@ -51,7 +51,7 @@ class CoveringSet:
 def covering_variants(context: Context, given: Mapping[str, object]) -> CoveringSet:
     """Build variants until every choice is taken by at least one of them.
 
-    ``given`` holds fixed answers, such as the name, used in every variant. A
+    ``given`` contains fixed answers, such as the name, used in every variant. A
     choice that every variant's earlier answers reject (for example Dependabot
     without GitHub, if no variant could pick GitHub) is returned as unreachable.
     """

