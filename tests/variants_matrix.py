@@ -102,7 +102,16 @@ def run_combination(
     name: str, variables: dict[str, str], folder: Path, verify: bool
 ) -> bool:
     """Render one combination and run every step; return whether all passed."""
-    project = render(folder / name, install="yes", ci="github", **variables)
+    # Each combination gets its own name, so its image tag differs from the
+    # others' and two runs of this script can share an engine.
+    project = render(
+        folder / name,
+        install="yes",
+        ci="github",
+        project_slug=name,
+        package_name=name,
+        **variables,
+    )
     passed = True
     for step, command in project_steps(variables["package_manager"], verify):
         started = time.monotonic()

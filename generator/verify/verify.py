@@ -305,12 +305,21 @@ def _report_engine_loss(
     """Raise EngineUnreachableError when the engine connection breaks in the body.
 
     The error names ``image`` and what ``created`` lists, because the cleanup
-    cannot reach the engine either and they may stay on it.
+    cannot reach the engine either and they may stay on it. An image removed by
+    someone else while verify runs is reported as a NodeshipError.
     """
     try:
         yield
     except NodeshipError:
         raise
+    except docker.errors.ImageNotFound as error:
+        # The engine answered, but an image verify built is gone.
+        raise NodeshipError(
+            f"an image that verify built was removed from the engine while "
+            f"{emit.last_phase or 'verify ran'}: {error.explanation or error}",
+            hint="run verify again, and do not prune images or verify a project "
+            "with the same name and version from another process at the same time",
+        ) from error
     except Exception as error:
         if not is_connection_loss(error):
             raise
