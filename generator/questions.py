@@ -52,7 +52,7 @@ RUNTIMES = {
     "slim": "alpine:<version> with only the node binary copied in: smaller, no npm",
 }
 SWITCHES = {"no": "no", "yes": "yes"}
-# Spellings of a yes/no answer; YAML and TOML booleans arrive as bool.
+# Spellings of yes and no. YAML and TOML booleans arrive as bool.
 _SWITCH_SPELLINGS = {
     "yes": "yes",
     "y": "yes",
@@ -325,8 +325,8 @@ def _parse_tz(raw: object, answers: Answers, context: Context) -> str:
 
 
 def _known_time_zones() -> set[str]:
-    """Return the time zone names this machine knows; empty when it has no database."""
-    # Imported here: it scans the database, and only a --tz answer needs it.
+    """Return the zone names in this machine's database, or an empty set without one."""
+    # Imported here because it scans the database, and only a --tz value needs it.
     import zoneinfo
 
     return zoneinfo.available_timezones()

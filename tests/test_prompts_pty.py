@@ -146,8 +146,7 @@ def test_ctrl_c_exits_130_and_writes_nothing(workdir: Path, answered: int) -> No
 
 
 def test_runtime_and_extras_prompts(workdir: Path) -> None:
-    child = spawn(
-        workdir,
+    flags = [
         "--name",
         "Orders",
         "--description",
@@ -156,7 +155,9 @@ def test_runtime_and_extras_prompts(workdir: Path) -> None:
         "api",
         "--port",
         "8080",
-    )
+    ]
+    child = spawn(workdir, *flags)
+
     answer_until(child, "Runtime image")
     child.send(DOWN + ENTER)  # slim, the second choice
     for prompt in ("Build native modules", "Run node under an init process"):
@@ -167,6 +168,7 @@ def test_runtime_and_extras_prompts(workdir: Path) -> None:
     child.send(CLEAR_LINE + "Europe/Berlin" + ENTER)
     answer_until(child, "Created ")
     assert finish(child) == 0
+
     answers = json.loads((workdir / "orders" / ".nodeship.json").read_text())["answers"]
     picked = {key: answers[key] for key in ("runtime", "native_deps", "init", "tz")}
     assert picked == {

@@ -1,9 +1,9 @@
 """The slim runtime and the optional extras: native build tools, tini, TZ, .env.example.
 
 These tests read the rendered text. The offline stand-in base image has no apk, so
-the ``apk add`` lines that --native-deps, --init and --tz add cannot be built in the
-Docker tests here (tests/docker/test_runtime_extras.py says which ones run); hadolint
-and the assertions below cover them.
+the ``apk add`` lines that --native-deps, --init and --tz add are built only on a real
+base image (tests/docker/test_runtime_slim.py). Here hadolint and the assertions
+below cover them.
 """
 
 from __future__ import annotations

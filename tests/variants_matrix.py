@@ -27,18 +27,15 @@ from pathlib import Path
 
 from tests.template_support import render, run_tool
 
+# RUNNERS runs each manager through npx at the version pinned in the template.
+from tests.test_package_managers import RUNNERS
+
 FRAMEWORKS = ("fastify", "express", "http")
 LANGUAGES = ("js", "ts")
 RUNTIMES = ("default", "slim")
 MANAGERS = ("npm", "pnpm", "yarn")
 APK_EXTRAS = {"native_deps": "yes", "init": "yes", "tz": "Europe/Berlin"}
-# Each manager run through npx at the version pinned in the template, so no global
-# pnpm or Yarn is needed; the install fails when the lockfile is out of date.
-RUNNERS = {
-    "npm": ["npm"],
-    "pnpm": ["npx", "--yes", "pnpm@10.34.8"],
-    "yarn": ["npx", "--yes", "@yarnpkg/cli-dist@4.18.1"],
-}
+# The frozen install of each manager: it fails when the lockfile is out of date.
 FROZEN_INSTALL = {
     "npm": ["ci", "--no-audit", "--no-fund"],
     "pnpm": ["install", "--frozen-lockfile"],

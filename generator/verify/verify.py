@@ -313,7 +313,7 @@ def _report_engine_loss(
     except NodeshipError:
         raise
     except docker.errors.ImageNotFound as error:
-        # The engine answered, but an image verify built is gone.
+        # The engine is reachable, but an image that verify built is gone.
         raise NodeshipError(
             f"an image that verify built was removed from the engine while "
             f"{emit.last_phase or 'verify ran'}: {error.explanation or error}",

@@ -1,7 +1,7 @@
 """A TypeScript build stage that runs with NODE_ENV=production still compiles.
 
 With NODE_ENV=production in its environment, npm and pnpm leave dev dependencies
-out unless told otherwise, and the compiler is one. The generated Dockerfile sets
+out unless a flag includes them, and the compiler is one. The generated Dockerfile sets
 NODE_ENV only in the runtime stage; these tests add ``ENV NODE_ENV=production`` to
 the build stage, as a company template or a base image might, and build it with
 each package manager.

@@ -1,10 +1,10 @@
 """``--runtime slim`` built on a real engine, and the extras that need ``apk``.
 
 The slim image is compared with the default image of the same project and with the
-node base image alone: the issue it answers asks for a final image smaller than
-the base itself. The extras --init, --tz and --native-deps add ``apk add`` lines,
-which need Alpine's package servers; the stand-in base has no apk, so their build
-runs only on the real image and is skipped, by name, on the stand-in.
+node base image alone, because slim is meant to be smaller than that base. The
+extras --init, --tz and --native-deps add ``apk add`` lines, which need Alpine's
+package servers. The stand-in base has no apk, so their build runs only on the real
+image and is skipped, by name, on the stand-in.
 """
 
 from __future__ import annotations
